@@ -1,0 +1,206 @@
+//! The attribute's arguments: `path = "/healthz"` and `crate = "..."`.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+
+/// kamal-proxy's default healthcheck path.
+pub(crate) const DEFAULT_PATH: &str = "/up";
+
+const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default) and `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported)";
+
+/// The arguments, each kept with the tokens it came from for error spans.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) path: Option<LitStr>,
+    pub(crate) krate: Option<syn::Path>,
+}
+
+impl Args {
+    /// The path the healthcheck answers.
+    pub(crate) fn path(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| DEFAULT_PATH.to_owned(), LitStr::value)
+    }
+
+    /// The path by which the expansion names the runtime crate.
+    pub(crate) fn krate(&self) -> TokenStream {
+        match &self.krate {
+            Some(path) => quote::quote!(#path),
+            None => quote::quote!(::kamal_healthcheck),
+        }
+    }
+}
+
+/// Parses the arguments, reporting every mistake, not only the first. The arguments
+/// that could be read are returned either way.
+pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
+    let mut args = Args::default();
+    if let Some(proc_macro2::TokenTree::Literal(literal)) = tokens.clone().into_iter().next() {
+        let error = syn::Error::new(
+            literal.span(),
+            format!("the path is a named argument: write `#[kamal_healthcheck(path = {literal})]`"),
+        );
+        return (args, Err(error));
+    }
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(metas) => metas,
+        Err(error) => {
+            let error = syn::Error::new(error.span(), format!("{error}; {USAGE}"));
+            return (args, Err(error));
+        }
+    };
+    let mut errors = Errors::default();
+    for meta in metas {
+        let name = meta.path();
+        let key = name.get_ident().map(ToString::to_string).unwrap_or_default();
+        match key.as_str() {
+            "path" => match string_value(&meta, "path = \"/healthz\"") {
+                Ok(_) if args.path.is_some() => errors.push(repeated(&meta, "path")),
+                Ok(literal) => {
+                    if let Some(reason) = path_problem(&literal.value()) {
+                        errors.push(syn::Error::new(
+                            literal.span(),
+                            format!("invalid healthcheck path: {reason}"),
+                        ));
+                    }
+                    args.path = Some(literal);
+                }
+                Err(error) => errors.push(error),
+            },
+            "crate" => match string_value(&meta, "crate = \"my_app::kamal_healthcheck\"") {
+                Ok(_) if args.krate.is_some() => errors.push(repeated(&meta, "crate")),
+                Ok(literal) => match literal.parse::<syn::Path>() {
+                    Ok(path) => args.krate = Some(path),
+                    Err(_) => errors.push(syn::Error::new(
+                        literal.span(),
+                        format!(
+                            "`crate` must be a path, like \"::kamal_healthcheck\", not {:?}",
+                            literal.value()
+                        ),
+                    )),
+                },
+                Err(error) => errors.push(error),
+            },
+            _ => {
+                let hint = ["path", "crate"]
+                    .into_iter()
+                    .find(|known| close(&key, known))
+                    .map(|known| format!("did you mean `{known}`? "))
+                    .unwrap_or_default();
+                errors.push(syn::Error::new_spanned(
+                    name,
+                    format!("unknown argument `{}`; {hint}{USAGE}", quote::quote!(#name)),
+                ));
+            }
+        }
+    }
+    (args, errors.finish())
+}
+
+/// The string literal of `name = "..."`, or an error on whatever stands there instead.
+fn string_value(meta: &Meta, example: &str) -> Result<LitStr, syn::Error> {
+    match meta {
+        Meta::NameValue(pair) => match &pair.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(literal),
+                ..
+            }) => Ok(literal.clone()),
+            other => Err(syn::Error::new(
+                other.span(),
+                format!("expected a string literal: `{example}`"),
+            )),
+        },
+        Meta::Path(_) | Meta::List(_) => Err(syn::Error::new_spanned(
+            meta,
+            format!("expected `{example}`"),
+        )),
+    }
+}
+
+fn repeated(meta: &Meta, name: &str) -> syn::Error {
+    syn::Error::new_spanned(meta, format!("`{name}` is given more than once; keep one"))
+}
+
+/// Whether `typed` is probably a misspelling of `known`: at most two edits apart.
+fn close(typed: &str, known: &str) -> bool {
+    let typed: Vec<char> = typed.to_lowercase().chars().collect();
+    let mut previous: Vec<usize> = (0..=typed.len()).collect();
+    for (i, k) in known.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, t) in typed.iter().enumerate() {
+            let substitution = previous[j] + usize::from(*t != k);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[typed.len()] <= 2
+}
+
+/// Why no request could ever match `path`, if none could. The same rules as the
+/// runtime crate's `HealthCheckLayer::try_with_path`.
+pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
+    if path.is_empty() {
+        return Some("it is empty; kamal-proxy's default is \"/up\"");
+    }
+    if !path.starts_with('/') {
+        return Some("it must start with `/`");
+    }
+    for c in path.chars() {
+        let reason = match c {
+            '?' => "`?` starts the query string, which is not part of the path",
+            '#' => "`#` starts a fragment, which clients never send",
+            '{' | '}' => "`{` and `}` are axum route parameters; the healthcheck path is matched literally",
+            c if c.is_whitespace() || c.is_control() => {
+                "it contains whitespace or a control character, which a request line cannot carry"
+            }
+            c if !c.is_ascii() => {
+                "it contains a non-ASCII character, which clients percent-encode; write the path as it is sent"
+            }
+            _ => continue,
+        };
+        return Some(reason);
+    }
+    if path.split('/').any(|segment| segment == "." || segment == "..") {
+        return Some("a `.` or `..` segment is resolved away by clients and never sent");
+    }
+    None
+}
+
+/// Several errors, reported together.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn extend(&mut self, result: Result<(), syn::Error>) {
+        if let Err(error) = result {
+            self.push(error);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    pub(crate) fn finish(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+
+    /// `item` as written, followed by the errors.
+    pub(crate) fn with(self, mut item: TokenStream) -> TokenStream {
+        if let Some(errors) = self.0 {
+            item.extend(errors.to_compile_error());
+        }
+        item
+    }
+}

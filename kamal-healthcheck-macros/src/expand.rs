@@ -1,0 +1,46 @@
+//! Writes the annotated function with the healthcheck installed.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::ItemFn;
+
+use crate::function::{Function, Returns};
+
+/// The function, its body run as before and the healthcheck route added to the
+/// router it returns, after everything the body did to it: `Router::layer` wraps
+/// only the routes that exist when it is called, so nothing the body added sees a
+/// request for `path`, and normal requests pay nothing for it.
+pub(crate) fn expand(function: &Function, path: &str, krate: &TokenStream) -> TokenStream {
+    let Function { item, ty, returns } = function;
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+        ..
+    } = item;
+    // The body runs in a closure (an `async` block for an `async fn`) so that its
+    // `return`s and `?`s keep their meaning; its type is the declared return type.
+    let body = if sig.asyncness.is_some() {
+        quote!(async move #block.await)
+    } else {
+        quote!((move || -> #ty #block)())
+    };
+    let route = quote!(#krate::__private::Route);
+    // Spanned on the return type, so a type without `route_service` is reported there.
+    let install = match returns {
+        Returns::Router => quote_spanned!(ty.span()=> router.route_service(#path, #route)),
+        Returns::Wrapped => {
+            quote_spanned!(ty.span()=> router.map(|router| router.route_service(#path, #route)))
+        }
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #[allow(clippy::redundant_closure_call)]
+            let router: #ty = #body;
+            #install
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The annotated item: it must be a function that returns the router.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Item, ItemFn, ReturnType, Type};
+
+/// How the function returns its router.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Returns {
+    /// `Router<S>` itself (or an alias of it).
+    Router,
+    /// `Result<Router<S>, E>` or `Option<Router<S>>` under any path
+    /// (`io::Result<Router>`, `anyhow::Result<Router>`): the router is `map`ped.
+    Wrapped,
+}
+
+/// The annotated function.
+pub(crate) struct Function {
+    pub(crate) item: ItemFn,
+    /// The declared return type.
+    pub(crate) ty: Type,
+    pub(crate) returns: Returns,
+}
+
+/// Reads the annotated item as a function that can carry the attribute.
+pub(crate) fn read(item: TokenStream) -> Result<Function, syn::Error> {
+    let item: Item = syn::parse2(item)?;
+    let function = match item {
+        Item::Fn(function) => function,
+        other => return Err(syn::Error::new_spanned(head(&other), NOT_A_FUNCTION)),
+    };
+    let sig = &function.sig;
+    if let Some(constness) = &sig.constness {
+        return Err(syn::Error::new_spanned(
+            constness,
+            "`#[kamal_healthcheck]` cannot go on a `const fn`: installing the healthcheck calls \
+             `Router::route_service`, which is not `const`; remove `const`",
+        ));
+    }
+    let ReturnType::Type(_, ty) = &sig.output else {
+        let (fn_token, ident) = (&sig.fn_token, &sig.ident);
+        let mut tokens = quote!(#fn_token #ident);
+        sig.paren_token
+            .surround(&mut tokens, |inner| quote::ToTokens::to_tokens(&sig.inputs, inner));
+        return Err(syn::Error::new_spanned(
+            tokens,
+            format!(
+                "`{ident}` returns nothing, so there is no router to install the healthcheck \
+                 in; `#[kamal_healthcheck]` goes on the function that builds your axum router: \
+                 declare `-> Router` (or `-> Result<Router, E>`, `-> Option<Router>`) and \
+                 return it"
+            ),
+        ));
+    };
+    let returns = match last_segment(ty).as_deref() {
+        Some("Result" | "Option") => Returns::Wrapped,
+        _ => Returns::Router,
+    };
+    Ok(Function {
+        ty: (**ty).clone(),
+        item: function,
+        returns,
+    })
+}
+
+const NOT_A_FUNCTION: &str = "`#[kamal_healthcheck]` goes on the function that builds your axum \
+    router: a `fn` returning `Router`, `Result<Router, E>` or `Option<Router>`";
+
+/// The tokens that name an item (`struct Config`), where an error about it goes.
+fn head(item: &Item) -> TokenStream {
+    match item {
+        Item::Struct(item) => {
+            let (keyword, ident) = (&item.struct_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Enum(item) => {
+            let (keyword, ident) = (&item.enum_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Const(item) => {
+            let (keyword, ident) = (&item.const_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Static(item) => {
+            let (keyword, ident) = (&item.static_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Mod(item) => {
+            let (keyword, ident) = (&item.mod_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Trait(item) => {
+            let (keyword, ident) = (&item.trait_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Type(item) => {
+            let (keyword, ident) = (&item.type_token, &item.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Impl(item) => {
+            let (keyword, ty) = (&item.impl_token, &item.self_ty);
+            quote!(#keyword #ty)
+        }
+        other => quote!(#other),
+    }
+}
+
+fn last_segment(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string()),
+        Type::Group(group) => last_segment(&group.elem),
+        Type::Paren(paren) => last_segment(&paren.elem),
+        _ => None,
+    }
+}

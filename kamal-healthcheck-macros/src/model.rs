@@ -1,0 +1,599 @@
+//! Reads the function body into a small model of the routers it returns.
+//!
+//! For every value the function can return (each `return`, the tail expression,
+//! each branch of an `if` or `match`) the model keeps the chain of calls that built
+//! the router, in the order they apply, following `let` bindings and reassignments
+//! back to where the router was made. Calls the model does not know are kept as
+//! [`StepKind::Other`], never guessed at. Closures, `async` blocks, macros and
+//! nested items are not read: what they return is not what the function returns.
+//!
+//! Steps and layers live in arenas and chains refer to them by index, so a step
+//! shared by several returned values (a `let` used in two branches) is one step,
+//! and a mistake in it is reported once.
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{Block, Expr, ExprCall, ExprMethodCall, Lit, LitStr, Pat, Stmt};
+
+use crate::args::DEFAULT_PATH;
+
+/// Index of a [`Step`] in [`Model::steps`].
+pub(crate) type StepId = usize;
+/// Index of a [`Layer`] in [`Model::layers`].
+pub(crate) type LayerId = usize;
+
+/// What the function body does to the routers it returns.
+#[derive(Default)]
+pub(crate) struct Model {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) layers: Vec<Layer>,
+    /// One chain per value the function can return (after `Ok(..)`/`Some(..)` are
+    /// taken off; `Err(..)` and `None` return no router and have no chain).
+    pub(crate) returned: Vec<Chain>,
+}
+
+/// A value built by a chain of method calls on a root expression.
+#[derive(Clone)]
+pub(crate) struct Chain {
+    pub(crate) root: Root,
+    pub(crate) steps: Vec<StepId>,
+}
+
+/// What a chain starts from.
+#[derive(Clone)]
+pub(crate) enum Root {
+    /// `Router::new()` or `Router::default()`.
+    Router,
+    /// `ServiceBuilder::new()`: its `.layer(..)` calls add layers inside the earlier ones.
+    ServiceBuilder,
+    /// A tuple of layers, `(A, B)`: `A` runs first.
+    Stack(Vec<LayerId>),
+    /// Any other expression, read as a layer in case the chain is used as one.
+    Layer(LayerId),
+}
+
+/// One method call of a chain.
+pub(crate) struct Step {
+    /// The method's name and arguments, where errors about the call are placed.
+    pub(crate) tokens: TokenStream,
+    pub(crate) kind: StepKind,
+}
+
+pub(crate) enum StepKind {
+    /// `.route(path, ..)` or `.route_service(path, ..)`.
+    Route { path: Option<LitStr> },
+    /// `.layer(stack)`: the stack's layers, the one that runs first first.
+    Layer(Vec<LayerId>),
+    /// `.route_layer(stack)`.
+    RouteLayer(Vec<LayerId>),
+    /// `.fallback(..)` or `.fallback_service(..)`.
+    Fallback,
+    /// `.merge(router)`, with the chains of the merged router.
+    Merge(Vec<Chain>),
+    /// `.nest(path, router)` or `.nest_service(path, service)`.
+    Nest {
+        path: Option<LitStr>,
+        routers: Vec<Chain>,
+    },
+    /// Any other call (`.with_state(..)`, a builder method of a layer, ...). In a
+    /// `ServiceBuilder` it adds a layer, described by `layer`.
+    Other { layer: LayerId },
+}
+
+/// A layer as written in the body.
+pub(crate) struct Layer {
+    /// The expression that made it, where errors about it are placed.
+    pub(crate) tokens: TokenStream,
+    pub(crate) kind: LayerKind,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum LayerKind {
+    /// A `HealthCheckLayer`, with its path where the body states it literally.
+    HealthCheck { path: Option<String> },
+    /// Middleware that rejects or redirects requests like kamal-proxy's probe.
+    Guard(Guard),
+    Other,
+}
+
+/// Middleware recognisable by its name that turns kamal-proxy's probe away.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Guard {
+    Host,
+    HttpsRedirect,
+    Auth,
+    RateLimit,
+}
+
+impl Model {
+    /// Reads `body`, the block of the annotated function.
+    pub(crate) fn read(body: &Block) -> Self {
+        let mut reader = Reader::default();
+        let tail = reader.block(body, &Env::default());
+        reader.model.returned.extend(tail);
+        reader.model
+    }
+
+    /// The layers of a chain used as a layer stack, the one that runs first first.
+    pub(crate) fn stack(&self, chain: &Chain) -> Vec<LayerId> {
+        match &chain.root {
+            Root::ServiceBuilder => chain
+                .steps
+                .iter()
+                .flat_map(|&step| match &self.steps[step].kind {
+                    StepKind::Layer(layers) => layers.clone(),
+                    StepKind::Other { layer } => vec![*layer],
+                    _ => Vec::new(),
+                })
+                .collect(),
+            // Builder methods on a layer (`TraceLayer::new_for_http().on_request(..)`)
+            // configure that one layer.
+            Root::Layer(layer) => vec![*layer],
+            Root::Stack(layers) => layers.clone(),
+            Root::Router => Vec::new(),
+        }
+    }
+}
+
+/// Bindings in scope: each name with the chains its value may have been built by.
+type Env = HashMap<String, Vec<Chain>>;
+
+#[derive(Default)]
+struct Reader {
+    model: Model,
+}
+
+impl Reader {
+    /// Reads a block in its own scope; returns the chains of its tail value.
+    fn block(&mut self, block: &Block, outer: &Env) -> Vec<Chain> {
+        let mut env = outer.clone();
+        let mut tail = Vec::new();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                Stmt::Local(local) => {
+                    let value = match &local.init {
+                        Some(init) => {
+                            let value = self.value(&init.expr, &env);
+                            if let Some((_, diverge)) = &init.diverge {
+                                self.value(diverge, &env);
+                            }
+                            value
+                        }
+                        None => Vec::new(),
+                    };
+                    unbind(&local.pat, &mut env);
+                    if let Some(name) = single_binding(&local.pat) {
+                        env.insert(name, value);
+                    }
+                }
+                Stmt::Expr(Expr::Assign(assign), _) => {
+                    let value = self.value(&assign.right, &env);
+                    if let Expr::Path(path) = &*assign.left {
+                        if let Some(name) = path.path.get_ident() {
+                            env.insert(name.to_string(), value);
+                        }
+                    }
+                }
+                Stmt::Expr(expr, semi) => {
+                    let value = self.value(expr, &env);
+                    if semi.is_none() && i + 1 == block.stmts.len() {
+                        tail = value;
+                    }
+                }
+                Stmt::Item(_) | Stmt::Macro(_) => {}
+            }
+        }
+        tail
+    }
+
+    /// The chains `expr` may evaluate to, recording every `return` inside it.
+    fn value(&mut self, expr: &Expr, env: &Env) -> Vec<Chain> {
+        match expr {
+            Expr::MethodCall(call) => self.method_chain(call, env),
+            Expr::Path(path) => {
+                if let Some(ident) = path.path.get_ident() {
+                    if let Some(value) = env.get(&ident.to_string()) {
+                        return value.clone();
+                    }
+                }
+                if path.path.is_ident("None") {
+                    return Vec::new();
+                }
+                self.root(expr, env)
+            }
+            Expr::Call(call) => {
+                if let Some(name) = call_name(call) {
+                    // `Ok(router)` and `Some(router)` return the router inside;
+                    // `Err(..)` returns none.
+                    if (name == "Ok" || name == "Some") && call.args.len() == 1 {
+                        return self.value(&call.args[0], env);
+                    }
+                    if name == "Err" {
+                        self.read_all(call.args.iter(), env);
+                        return Vec::new();
+                    }
+                }
+                self.root(expr, env)
+            }
+            Expr::Paren(inner) => self.value(&inner.expr, env),
+            Expr::Group(inner) => self.value(&inner.expr, env),
+            Expr::Try(inner) => self.value(&inner.expr, env),
+            Expr::Await(inner) => self.value(&inner.base, env),
+            Expr::Block(block) => self.block(&block.block, env),
+            Expr::Unsafe(block) => self.block(&block.block, env),
+            Expr::If(branch) => {
+                let mut scope = env.clone();
+                self.condition(&branch.cond, &mut scope);
+                let mut value = self.block(&branch.then_branch, &scope);
+                if let Some((_, otherwise)) = &branch.else_branch {
+                    value.extend(self.value(otherwise, env));
+                }
+                value
+            }
+            Expr::Match(choice) => {
+                self.value(&choice.expr, env);
+                let mut value = Vec::new();
+                for arm in &choice.arms {
+                    let mut scope = env.clone();
+                    unbind(&arm.pat, &mut scope);
+                    if let Pat::Guard(guarded) = &arm.pat {
+                        self.value(&guarded.guard, &scope);
+                    }
+                    value.extend(self.value(&arm.body, &scope));
+                }
+                value
+            }
+            Expr::Return(ret) => {
+                if let Some(returned) = &ret.expr {
+                    let value = self.value(returned, env);
+                    self.model.returned.extend(value);
+                }
+                Vec::new()
+            }
+            Expr::ForLoop(each) => {
+                self.value(&each.expr, env);
+                let mut scope = env.clone();
+                unbind(&each.pat, &mut scope);
+                self.block(&each.body, &scope);
+                Vec::new()
+            }
+            Expr::While(repeat) => {
+                let mut scope = env.clone();
+                self.condition(&repeat.cond, &mut scope);
+                self.block(&repeat.body, &scope);
+                Vec::new()
+            }
+            Expr::Loop(repeat) => {
+                self.block(&repeat.body, env);
+                Vec::new()
+            }
+            Expr::TryBlock(block) => {
+                self.block(&block.block, env);
+                Vec::new()
+            }
+            // Their own scope: what they return is not what the function returns.
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::Macro(_) => {
+                self.root(expr, env)
+            }
+            Expr::Let(binding) => {
+                self.value(&binding.expr, env);
+                Vec::new()
+            }
+            Expr::Tuple(tuple) => {
+                let layers = tuple
+                    .elems
+                    .iter()
+                    .flat_map(|elem| self.layers(elem, env))
+                    .collect();
+                vec![Chain {
+                    root: Root::Stack(layers),
+                    steps: Vec::new(),
+                }]
+            }
+            Expr::Struct(literal) => {
+                self.read_all(literal.fields.iter().map(|field| &field.expr), env);
+                self.read_all(literal.rest.as_deref(), env);
+                self.root(expr, env)
+            }
+            Expr::Reference(inner) => self.value(&inner.expr, env),
+            _ => {
+                self.read_all(children(expr), env);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reads an `if`/`while` condition; `let` patterns in it shadow outer names.
+    fn condition(&mut self, cond: &Expr, scope: &mut Env) {
+        self.value(cond, scope);
+        let mut pending = vec![cond];
+        while let Some(expr) = pending.pop() {
+            match expr {
+                Expr::Let(binding) => unbind(&binding.pat, scope),
+                Expr::Binary(both) => pending.extend([&*both.left, &*both.right]),
+                _ => {}
+            }
+        }
+    }
+
+    fn read_all<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>, env: &Env) {
+        for expr in exprs {
+            self.value(expr, env);
+        }
+    }
+
+    /// A chain of method calls, read from its root outwards without recursion, so
+    /// a router with hundreds of routes costs no stack.
+    fn method_chain(&mut self, outermost: &ExprMethodCall, env: &Env) -> Vec<Chain> {
+        let mut calls = vec![outermost];
+        let mut receiver = &*outermost.receiver;
+        while let Expr::MethodCall(call) = receiver {
+            calls.push(call);
+            receiver = &*call.receiver;
+        }
+        let mut chains = self.value(receiver, env);
+        for call in calls.into_iter().rev() {
+            let step = self.step(call, env);
+            for chain in &mut chains {
+                chain.steps.push(step);
+            }
+        }
+        chains
+    }
+
+    fn step(&mut self, call: &ExprMethodCall, env: &Env) -> StepId {
+        let method = call.method.to_string();
+        let args: Vec<&Expr> = call.args.iter().collect();
+        let literal = |i: usize| args.get(i).and_then(|arg| string_literal(arg));
+        let kind = match (method.as_str(), args.as_slice()) {
+            ("route" | "route_service", [_, handler]) => {
+                self.value(handler, env);
+                StepKind::Route { path: literal(0) }
+            }
+            ("layer", [stack]) => StepKind::Layer(self.layers(stack, env)),
+            ("route_layer", [stack]) => StepKind::RouteLayer(self.layers(stack, env)),
+            ("fallback" | "fallback_service", [handler]) => {
+                self.value(handler, env);
+                StepKind::Fallback
+            }
+            ("merge", [router]) => StepKind::Merge(self.value(router, env)),
+            ("nest" | "nest_service", [_, router]) => StepKind::Nest {
+                path: literal(0),
+                routers: self.value(router, env),
+            },
+            _ => {
+                self.read_all(args.iter().copied(), env);
+                let kind = classify_name(&method, LayerKind::Other);
+                let layer = self.layer(call_tokens(call), kind);
+                StepKind::Other { layer }
+            }
+        };
+        self.model.steps.push(Step {
+            tokens: call_tokens(call),
+            kind,
+        });
+        self.model.steps.len() - 1
+    }
+
+    /// The layers of a `.layer(..)` argument, the one that runs first first.
+    fn layers(&mut self, stack: &Expr, env: &Env) -> Vec<LayerId> {
+        self.value(stack, env)
+            .iter()
+            .flat_map(|chain| self.model.stack(chain))
+            .collect()
+    }
+
+    /// The root of a chain: a router, a `ServiceBuilder`, or an expression that
+    /// may be a layer.
+    fn root(&mut self, expr: &Expr, env: &Env) -> Vec<Chain> {
+        if let Expr::Call(call) = expr {
+            self.read_all(call.args.iter(), env);
+            if let Expr::Path(func) = &*call.func {
+                let segments: Vec<String> = func
+                    .path
+                    .segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect();
+                if let [.., ty, constructor] = segments.as_slice() {
+                    if constructor == "new" || constructor == "default" {
+                        if ty == "Router" {
+                            return vec![chain(Root::Router)];
+                        }
+                        if ty == "ServiceBuilder" {
+                            return vec![chain(Root::ServiceBuilder)];
+                        }
+                    }
+                }
+            }
+        }
+        let layer = self.layer(expr.to_token_stream(), read_layer(expr));
+        vec![chain(Root::Layer(layer))]
+    }
+
+    fn layer(&mut self, tokens: TokenStream, kind: LayerKind) -> LayerId {
+        self.model.layers.push(Layer { tokens, kind });
+        self.model.layers.len() - 1
+    }
+}
+
+fn chain(root: Root) -> Chain {
+    Chain {
+        root,
+        steps: Vec::new(),
+    }
+}
+
+/// The method's name and arguments: `route("/", get(home))`.
+fn call_tokens(call: &ExprMethodCall) -> TokenStream {
+    let method = &call.method;
+    let turbofish = &call.turbofish;
+    let mut tokens = quote!(#method #turbofish);
+    call.paren_token.surround(&mut tokens, |inner| call.args.to_tokens(inner));
+    tokens
+}
+
+fn string_literal(expr: &Expr) -> Option<LitStr> {
+    match expr {
+        Expr::Lit(literal) => match &literal.lit {
+            Lit::Str(string) => Some(string.clone()),
+            _ => None,
+        },
+        Expr::Group(inner) => string_literal(&inner.expr),
+        Expr::Paren(inner) => string_literal(&inner.expr),
+        _ => None,
+    }
+}
+
+/// The last segment of a call's function path: `Ok`, `new`, `from_fn`.
+fn call_name(call: &ExprCall) -> Option<String> {
+    match &*call.func {
+        Expr::Path(func) => func
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// What an expression used as a layer is, by the names in it.
+fn read_layer(expr: &Expr) -> LayerKind {
+    let (name, constructor, call) = match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(func) => {
+                let segments: Vec<String> = func
+                    .path
+                    .segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect();
+                match segments.as_slice() {
+                    [.., last] if is_middleware_fn(last) => {
+                        // `from_fn(check_host)`: the function names the middleware.
+                        let name = call.args.last().and_then(path_name).unwrap_or_default();
+                        return classify_name(&name, LayerKind::Other);
+                    }
+                    [.., ty, constructor] => (ty.clone(), constructor.clone(), Some(call)),
+                    [only] => (only.clone(), String::new(), Some(call)),
+                    [] => return LayerKind::Other,
+                }
+            }
+            _ => return LayerKind::Other,
+        },
+        Expr::Struct(literal) => (last_segment(&literal.path), String::new(), None),
+        Expr::Path(path) => (last_segment(&path.path), String::new(), None),
+        _ => return LayerKind::Other,
+    };
+    if name != "HealthCheckLayer" {
+        return classify_name(&name, LayerKind::Other);
+    }
+    let path = match (constructor.as_str(), call) {
+        ("new" | "default", _) => Some(DEFAULT_PATH.to_owned()),
+        ("with_path" | "try_with_path", Some(call)) => call
+            .args
+            .first()
+            .and_then(string_literal)
+            .map(|literal| literal.value()),
+        _ => None,
+    };
+    LayerKind::HealthCheck { path }
+}
+
+/// axum's functions that turn an async function into middleware.
+fn is_middleware_fn(name: &str) -> bool {
+    matches!(
+        name,
+        "from_fn"
+            | "from_fn_with_state"
+            | "map_request"
+            | "map_request_with_state"
+            | "map_response"
+            | "map_response_with_state"
+    )
+}
+
+fn path_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(path) => Some(last_segment(&path.path)),
+        _ => None,
+    }
+}
+
+fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Recognises the usual tower and axum names of middleware that turns kamal-proxy's
+/// probe away. `fallback` is returned for a name that says nothing.
+pub(crate) fn classify_name(name: &str, fallback: LayerKind) -> LayerKind {
+    let name = name.to_ascii_lowercase().replace('_', "");
+    let has = |words: &[&str]| words.iter().any(|word| name.contains(word));
+    if has(&["host"]) {
+        LayerKind::Guard(Guard::Host)
+    } else if has(&["https", "redirect", "forcessl"]) {
+        LayerKind::Guard(Guard::HttpsRedirect)
+    } else if has(&["auth", "bearer", "login", "jwt", "validaterequestheader"]) {
+        LayerKind::Guard(Guard::Auth)
+    } else if has(&["ratelimit", "governor", "throttl", "limiter"]) {
+        LayerKind::Guard(Guard::RateLimit)
+    } else {
+        fallback
+    }
+}
+
+/// The name a `let` binds, when it binds exactly one.
+fn single_binding(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(binding) if binding.subpat.is_none() => Some(binding.ident.to_string()),
+        Pat::Type(typed) => single_binding(&typed.pat),
+        _ => None,
+    }
+}
+
+/// Removes the names `pat` binds from `env`: they shadow whatever was bound before.
+fn unbind(pat: &Pat, env: &mut Env) {
+    let mut pending = vec![pat];
+    while let Some(pat) = pending.pop() {
+        match pat {
+            Pat::Ident(binding) => {
+                env.remove(&binding.ident.to_string());
+                pending.extend(binding.subpat.as_ref().map(|(_, sub)| &**sub));
+            }
+            Pat::Type(typed) => pending.push(&typed.pat),
+            Pat::Reference(reference) => pending.push(&reference.pat),
+            Pat::Paren(paren) => pending.push(&paren.pat),
+            Pat::Guard(guarded) => pending.push(&guarded.pat),
+            Pat::Or(or) => pending.extend(&or.cases),
+            Pat::Slice(slice) => pending.extend(&slice.elems),
+            Pat::Tuple(tuple) => pending.extend(&tuple.elems),
+            Pat::TupleStruct(tuple) => pending.extend(&tuple.elems),
+            Pat::Struct(fields) => pending.extend(fields.fields.iter().map(|f| &*f.pat)),
+            _ => {}
+        }
+    }
+}
+
+/// The direct subexpressions of expressions the reader does not model, read only
+/// for the `return`s they may hold.
+fn children(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Array(array) => array.elems.iter().collect(),
+        Expr::Binary(binary) => vec![&binary.left, &binary.right],
+        Expr::Break(jump) => jump.expr.iter().map(|expr| &**expr).collect(),
+        Expr::Cast(cast) => vec![&cast.expr],
+        Expr::Field(field) => vec![&field.base],
+        Expr::Index(index) => vec![&index.expr, &index.index],
+        Expr::Range(range) => range.start.iter().chain(&range.end).map(|e| &**e).collect(),
+        Expr::RawAddr(addr) => vec![&addr.expr],
+        Expr::Repeat(repeat) => vec![&repeat.expr, &repeat.len],
+        Expr::Unary(unary) => vec![&unary.expr],
+        Expr::Yield(value) => value.expr.iter().map(|expr| &**expr).collect(),
+        _ => Vec::new(),
+    }
+}

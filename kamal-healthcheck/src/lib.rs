@@ -1,0 +1,61 @@
+//! A healthcheck for apps deployed with [Kamal](https://kamal-deploy.org), answered
+//! before any other middleware sees the request.
+//!
+//! kamal-proxy decides that a new container is ready by sending it `GET /up` over
+//! plain HTTP with the container's own address as `Host`. Host allow-lists, HTTPS
+//! redirects, authentication and rate limits reject exactly that request, and the
+//! deploy fails with "target failed to become healthy". This crate answers the probe
+//! first:
+//!
+//! - [`macro@kamal_healthcheck`] on the function that builds an axum `Router`
+//!   installs the healthcheck so that nothing the function added sees the probe,
+//!   and turns the ordering mistakes it can see into compile errors;
+//! - [`HealthCheckLayer`] wraps any tower HTTP service (an axum `Router`, a hyper
+//!   or tonic service), for middleware added outside that function.
+//!
+//! Only the exact path is answered (`/up` by default, [`DEFAULT_PATH`]): `GET` gets
+//! `200 OK`, `HEAD` the same without a body, other methods `405`. Every other request
+//! passes through untouched.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod answer;
+mod layer;
+mod path;
+mod route;
+
+pub use layer::{HealthCheck, HealthCheckLayer, ResponseFuture};
+pub use path::{DEFAULT_PATH, InvalidPath};
+
+/// Installs the healthcheck in the axum `Router` the annotated function returns,
+/// ahead of everything the function added to it.
+///
+/// ```
+/// use axum::{Router, middleware, routing::get};
+/// use kamal_healthcheck::kamal_healthcheck;
+/// # async fn allowed_hosts_only(
+/// #     request: axum::extract::Request,
+/// #     next: middleware::Next,
+/// # ) -> axum::response::Response {
+/// #     next.run(request).await
+/// # }
+///
+/// #[kamal_healthcheck]
+/// fn app() -> Router {
+///     Router::new()
+///         .route("/", get(|| async { "home" }))
+///         .layer(middleware::from_fn(allowed_hosts_only))
+/// }
+/// # let _ = app();
+/// ```
+///
+/// `#[kamal_healthcheck(path = "/healthz")]` sets the path; `crate = "..."` names
+/// this crate where it is re-exported or renamed.
+#[doc(inline)]
+pub use kamal_healthcheck_macros::kamal_healthcheck;
+
+#[doc(hidden)]
+pub mod __private {
+    //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
+    pub use crate::route::{AnswerBody, Route};
+}

@@ -1,0 +1,219 @@
+//! kamal-proxy's probe against guarded apps served over real TCP: the probe is
+//! answered and never reaches a guard; everything else still meets the guards.
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
+use kamal_healthcheck_tests::*;
+use tower::Layer;
+use tower_http::trace::TraceLayer;
+use tower_http::validate_request::ValidateRequestHeaderLayer;
+
+/// The paths that look like the healthcheck path but are not it, byte for byte.
+const NEAR_MISSES: [&str; 7] = ["/up/", "/UP", "//up", "/%75p", "/up/..", "/upload", "/u"];
+
+fn routes() -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/users/{id}", get(|| async { "user" }))
+}
+
+#[kamal_healthcheck]
+fn host_checked(hits: Hits) -> Router {
+    routes().layer(from_fn_with_state(hits, allowed_hosts_only))
+}
+
+#[kamal_healthcheck]
+fn https_only(hits: Hits) -> Router {
+    routes().layer(from_fn_with_state(hits, redirect_to_https))
+}
+
+#[kamal_healthcheck]
+fn authenticated() -> Router {
+    #[allow(deprecated)]
+    let auth = ValidateRequestHeaderLayer::bearer("secret");
+    routes().layer(auth)
+}
+
+#[kamal_healthcheck]
+fn rate_limited(hits: Hits) -> Router {
+    routes().layer(from_fn_with_state(hits, rate_limit))
+}
+
+#[kamal_healthcheck]
+fn traced(hits: Hits) -> Router {
+    routes().layer(
+        TraceLayer::new_for_http().on_request(move |_: &http::Request<_>, _: &tracing::Span| {
+            hits.hit();
+        }),
+    )
+}
+
+/// Every way a route can reach `/up` in axum, each behind the host allow-list.
+#[kamal_healthcheck]
+fn with_bypass_attempts(hits: Hits) -> Router {
+    Router::new()
+        .route("/{*rest}", get(|| async { "wildcard" }))
+        .merge(Router::new().route("/merged", get(|| async { "merged" })))
+        .nest("/api", Router::new().route("/up", get(|| async { "api" })))
+        .fallback(|| async { "fallback" })
+        .layer(from_fn_with_state(hits, allowed_hosts_only))
+}
+
+#[kamal_healthcheck(path = "/healthz")]
+fn custom_path(hits: Hits) -> Router {
+    routes().layer(from_fn_with_state(hits, allowed_hosts_only))
+}
+
+async fn assert_answered(server: &Server, path: &str) {
+    let response = probe(server.address, "GET", path).await;
+    assert_eq!(response.status, 200, "GET {path}: {response:?}");
+    assert_eq!(response.body, "OK");
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_eq!(response.header("content-length"), Some("2"));
+}
+
+#[tokio::test]
+async fn host_allow_list_never_sees_the_probe() {
+    let hits = Hits::default();
+    let server = serve(host_checked(hits.clone())).await;
+    for _ in 0..3 {
+        assert_answered(&server, "/up").await;
+    }
+    assert_answered(&server, "/up?full=1").await;
+    assert_eq!(hits.get(), 0, "the probe reached the host check");
+
+    for path in ["/", "/users/7", "/missing"].into_iter().chain(NEAR_MISSES) {
+        let response = probe(server.address, "GET", path).await;
+        assert_eq!(response.status, 400, "GET {path}: {response:?}");
+        assert_eq!(response.body, "unknown host");
+    }
+    assert_eq!(hits.get(), 3 + NEAR_MISSES.len());
+    let allowed = request(server.address, "GET", "/", ALLOWED_HOST, &[]).await;
+    assert_eq!((allowed.status, allowed.body.as_str()), (200, "home"));
+}
+
+#[tokio::test]
+async fn https_redirect_never_sees_the_probe() {
+    let hits = Hits::default();
+    let server = serve(https_only(hits.clone())).await;
+    assert_answered(&server, "/up").await;
+    assert_eq!(hits.get(), 0);
+    for path in ["/", "/up/"] {
+        let response = probe(server.address, "GET", path).await;
+        assert_eq!(response.status, 301, "GET {path}: {response:?}");
+        let location = format!("https://{CONTAINER_HOST}{path}");
+        assert_eq!(response.header("location"), Some(location.as_str()));
+    }
+    assert_eq!(hits.get(), 2);
+}
+
+#[tokio::test]
+async fn authentication_never_sees_the_probe() {
+    let server = serve(authenticated()).await;
+    assert_answered(&server, "/up").await;
+    for path in ["/", "/UP", "/upload"] {
+        let response = probe(server.address, "GET", path).await;
+        assert_eq!(response.status, 401, "GET {path}: {response:?}");
+    }
+    let token = [("Authorization", "Bearer secret")];
+    let response = request(server.address, "GET", "/", CONTAINER_HOST, &token).await;
+    assert_eq!((response.status, response.body.as_str()), (200, "home"));
+}
+
+#[tokio::test]
+async fn rate_limiter_never_counts_the_probe() {
+    let hits = Hits::default();
+    let server = serve(rate_limited(hits.clone())).await;
+    for _ in 0..10 {
+        assert_answered(&server, "/up").await;
+    }
+    assert_eq!(hits.get(), 0);
+    let statuses: Vec<u16> = futures_statuses(&server, "/", 5).await;
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    assert_answered(&server, "/up").await;
+}
+
+async fn futures_statuses(server: &Server, path: &str, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        statuses.push(probe(server.address, "GET", path).await.status);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn trace_never_sees_the_probe() {
+    let hits = Hits::default();
+    let server = serve(traced(hits.clone())).await;
+    assert_answered(&server, "/up").await;
+    assert_eq!(hits.get(), 0);
+    assert_eq!(probe(server.address, "GET", "/").await.status, 200);
+    assert_eq!(hits.get(), 1);
+}
+
+#[tokio::test]
+async fn wildcards_merges_nests_and_fallbacks_do_not_take_the_probe() {
+    let hits = Hits::default();
+    let server = serve(with_bypass_attempts(hits.clone())).await;
+    assert_answered(&server, "/up").await;
+    assert_eq!(hits.get(), 0);
+    for path in ["/anything", "/merged", "/api/up", "/up/"] {
+        let response = probe(server.address, "GET", path).await;
+        assert_eq!(response.status, 400, "GET {path}: {response:?}");
+    }
+    assert_eq!(hits.get(), 4);
+    let wildcard = request(server.address, "GET", "/up/", ALLOWED_HOST, &[]).await;
+    assert_eq!(wildcard.body, "wildcard");
+}
+
+#[tokio::test]
+async fn head_and_other_methods() {
+    let hits = Hits::default();
+    let server = serve(host_checked(hits.clone())).await;
+    let head = probe(server.address, "HEAD", "/up").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.body, "");
+    assert_eq!(head.header("content-length"), Some("2"));
+    assert_eq!(head.header("content-type"), Some("text/plain; charset=utf-8"));
+    for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
+        let response = probe(server.address, method, "/up").await;
+        assert_eq!(response.status, 405, "{method} /up: {response:?}");
+        assert_eq!(response.header("allow"), Some("GET, HEAD"));
+    }
+    assert_eq!(hits.get(), 0);
+}
+
+#[tokio::test]
+async fn the_path_can_be_set() {
+    let hits = Hits::default();
+    let server = serve(custom_path(hits.clone())).await;
+    assert_answered(&server, "/healthz").await;
+    assert_eq!(hits.get(), 0);
+    assert_eq!(probe(server.address, "GET", "/up").await.status, 400);
+    assert_eq!(probe(server.address, "GET", "/healthz/").await.status, 400);
+    assert_eq!(hits.get(), 2);
+}
+
+/// `HealthCheckLayer` around a whole guarded router, as in an app's `main`.
+#[tokio::test]
+async fn layer_around_the_whole_app() {
+    let hits = Hits::default();
+    let app = routes()
+        .layer(from_fn_with_state(hits.clone(), redirect_to_https))
+        .layer(from_fn_with_state(hits.clone(), allowed_hosts_only));
+    let server = serve(HealthCheckLayer::new().layer(app)).await;
+    assert_answered(&server, "/up").await;
+    assert_eq!(probe(server.address, "HEAD", "/up").await.body, "");
+    assert_eq!(probe(server.address, "POST", "/up").await.status, 405);
+    assert_eq!(hits.get(), 0);
+    for path in NEAR_MISSES {
+        assert_eq!(probe(server.address, "GET", path).await.status, 400, "{path}");
+    }
+    assert_eq!(hits.get(), NEAR_MISSES.len());
+}
