@@ -56,7 +56,10 @@ pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
     let mut errors = Errors::default();
     for meta in metas {
         let name = meta.path();
-        let key = name.get_ident().map(ToString::to_string).unwrap_or_default();
+        let key = name
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         match key.as_str() {
             "path" => match string_value(&meta, "path = \"/healthz\"") {
                 Ok(_) if args.path.is_some() => errors.push(repeated(&meta, "path")),
@@ -153,7 +156,9 @@ pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
         let reason = match c {
             '?' => "`?` starts the query string, which is not part of the path",
             '#' => "`#` starts a fragment, which clients never send",
-            '{' | '}' => "`{` and `}` are axum route parameters; the healthcheck path is matched literally",
+            '{' | '}' => {
+                "`{` and `}` are axum route parameters; the healthcheck path is matched literally"
+            }
             c if c.is_whitespace() || c.is_control() => {
                 "it contains whitespace or a control character, which a request line cannot carry"
             }
@@ -164,7 +169,10 @@ pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
         };
         return Some(reason);
     }
-    if path.split('/').any(|segment| segment == "." || segment == "..") {
+    if path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
         return Some("a `.` or `..` segment is resolved away by clients and never sent");
     }
     None

@@ -46,7 +46,10 @@ pub(crate) fn check(model: &Model, path: &str, explicit: bool) -> Result<Plan, s
             }
         }
     }
-    let install = !model.returned.iter().all(|chain| checker.answered_first(chain));
+    let install = !model
+        .returned
+        .iter()
+        .all(|chain| checker.answered_first(chain));
     checker.errors.finish().map(|()| Plan {
         install: install || model.returned.is_empty(),
     })
@@ -121,7 +124,10 @@ impl Checker<'_> {
         let attribute = if self.explicit {
             format!("`#[kamal_healthcheck(path = {:?})]` answers", self.path)
         } else {
-            format!("`#[kamal_healthcheck]` answers {:?} (its default) and", self.path)
+            format!(
+                "`#[kamal_healthcheck]` answers {:?} (its default) and",
+                self.path
+            )
         };
         let message = format!(
             "this `HealthCheckLayer` answers {path:?}, but {attribute} kamal-proxy probes \
@@ -129,7 +135,12 @@ impl Checker<'_> {
              config/deploy.yml (`#[kamal_healthcheck(path = {path:?})]`) and remove this \
              layer: the attribute installs the healthcheck itself"
         );
-        self.report(Check::OtherPath, layer, &self.model.layers[layer].tokens, message);
+        self.report(
+            Check::OtherPath,
+            layer,
+            &self.model.layers[layer].tokens,
+            message,
+        );
     }
 
     /// Layers that run before the `HealthCheckLayer` at `layer`, in `.layer(..)`
@@ -148,7 +159,12 @@ impl Checker<'_> {
             .next();
         if let Some(&outer) = outermost {
             let message = not_outermost(&model.layers[outer].kind, self.path);
-            self.report(Check::NotOutermost, layer, &model.layers[outer].tokens, message);
+            self.report(
+                Check::NotOutermost,
+                layer,
+                &model.layers[outer].tokens,
+                message,
+            );
         }
     }
 
@@ -158,15 +174,22 @@ impl Checker<'_> {
         let model = self.model;
         for &step in &chain.steps[i + 1..] {
             let what = match &model.steps[step].kind {
-                StepKind::Fallback => "this fallback is added after `HealthCheckLayer`, so the layer does not wrap it",
-                StepKind::Merge(_) => "the routes and fallback of this router are merged after `HealthCheckLayer`, so the layer does not wrap them",
+                StepKind::Fallback => {
+                    "this fallback is added after `HealthCheckLayer`, so the layer does not wrap it"
+                }
+                StepKind::Merge(_) => {
+                    "the routes and fallback of this router are merged after `HealthCheckLayer`, so the layer does not wrap them"
+                }
                 StepKind::Route { path: Some(route) }
-                    if prefix.is_some_and(|p| matches(&format!("{p}{}", route.value()), self.path)) =>
+                    if prefix
+                        .is_some_and(|p| matches(&format!("{p}{}", route.value()), self.path)) =>
                 {
                     "this route matches the healthcheck path and is added after `HealthCheckLayer`, so the layer does not wrap it"
                 }
-                StepKind::Nest { path: Some(route), .. }
-                    if prefix.is_some_and(|p| self.path.starts_with(&format!("{p}{}/", route.value()))) =>
+                StepKind::Nest {
+                    path: Some(route), ..
+                } if prefix
+                    .is_some_and(|p| self.path.starts_with(&format!("{p}{}/", route.value()))) =>
                 {
                     "this router is nested over the healthcheck path after `HealthCheckLayer`, so the layer does not wrap it"
                 }
@@ -203,9 +226,9 @@ impl Checker<'_> {
             == (LayerKind::HealthCheck {
                 path: Some(self.path.to_owned()),
             })
-            && !chain.steps[last + 1..].iter().any(|&step| {
-                self.reported.contains(&(Check::Bypass, step))
-            })
+            && !chain.steps[last + 1..]
+                .iter()
+                .any(|&step| self.reported.contains(&(Check::Bypass, step)))
     }
 }
 

@@ -40,8 +40,9 @@ pub(crate) fn read(item: TokenStream) -> Result<Function, syn::Error> {
     let ReturnType::Type(_, ty) = &sig.output else {
         let (fn_token, ident) = (&sig.fn_token, &sig.ident);
         let mut tokens = quote!(#fn_token #ident);
-        sig.paren_token
-            .surround(&mut tokens, |inner| quote::ToTokens::to_tokens(&sig.inputs, inner));
+        sig.paren_token.surround(&mut tokens, |inner| {
+            quote::ToTokens::to_tokens(&sig.inputs, inner)
+        });
         return Err(syn::Error::new_spanned(
             tokens,
             format!(

@@ -92,7 +92,9 @@ pub(crate) struct Layer {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) enum LayerKind {
     /// A `HealthCheckLayer`, with its path where the body states it literally.
-    HealthCheck { path: Option<String> },
+    HealthCheck {
+        path: Option<String>,
+    },
     /// Middleware that rejects or redirects requests like kamal-proxy's probe.
     Guard(Guard),
     Other,
@@ -431,7 +433,8 @@ fn call_tokens(call: &ExprMethodCall) -> TokenStream {
     let method = &call.method;
     let turbofish = &call.turbofish;
     let mut tokens = quote!(#method #turbofish);
-    call.paren_token.surround(&mut tokens, |inner| call.args.to_tokens(inner));
+    call.paren_token
+        .surround(&mut tokens, |inner| call.args.to_tokens(inner));
     tokens
 }
 
