@@ -51,12 +51,15 @@ where
     let address = listener.local_addr().unwrap();
     let (shutdown, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app))
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            axum::ServiceExt::<Request>::into_make_service(app),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
     });
     Server {
         address,
@@ -110,7 +113,9 @@ pub async fn request(
 }
 
 fn parse(raw: &str) -> RawResponse {
-    let (head, body) = raw.split_once("\r\n\r\n").expect("a complete response head");
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .expect("a complete response head");
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap();
     let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
@@ -142,7 +147,11 @@ impl Hits {
 }
 
 /// A host allow-list: 400 unless `Host` is `example.com`.
-pub async fn allowed_hosts_only(State(hits): State<Hits>, request: Request, next: Next) -> Response {
+pub async fn allowed_hosts_only(
+    State(hits): State<Hits>,
+    request: Request,
+    next: Next,
+) -> Response {
     hits.hit();
     match request.headers().get(header::HOST) {
         Some(host) if host == ALLOWED_HOST => next.run(request).await,
@@ -166,7 +175,11 @@ pub async fn redirect_to_https(State(hits): State<Hits>, request: Request, next:
         .and_then(|host| host.to_str().ok())
         .unwrap_or(ALLOWED_HOST);
     let location = format!("https://{host}{}", request.uri());
-    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response()
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, location)],
+    )
+        .into_response()
 }
 
 /// A rate limiter that lets `LIMIT` requests through in all, then answers 429.
@@ -177,3 +190,8 @@ pub async fn rate_limit(State(hits): State<Hits>, request: Request, next: Next) 
     }
     next.run(request).await
 }
+
+/// The README's examples, compiled (and, unless marked otherwise, run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

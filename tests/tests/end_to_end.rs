@@ -43,11 +43,11 @@ fn rate_limited(hits: Hits) -> Router {
 
 #[kamal_healthcheck]
 fn traced(hits: Hits) -> Router {
-    routes().layer(
-        TraceLayer::new_for_http().on_request(move |_: &http::Request<_>, _: &tracing::Span| {
+    routes().layer(TraceLayer::new_for_http().on_request(
+        move |_: &http::Request<_>, _: &tracing::Span| {
             hits.hit();
-        }),
-    )
+        },
+    ))
 }
 
 /// Every way a route can reach `/up` in axum, each behind the host allow-list.
@@ -180,7 +180,10 @@ async fn head_and_other_methods() {
     assert_eq!(head.status, 200);
     assert_eq!(head.body, "");
     assert_eq!(head.header("content-length"), Some("2"));
-    assert_eq!(head.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        head.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
         let response = probe(server.address, method, "/up").await;
         assert_eq!(response.status, 405, "{method} /up: {response:?}");
@@ -213,7 +216,11 @@ async fn layer_around_the_whole_app() {
     assert_eq!(probe(server.address, "POST", "/up").await.status, 405);
     assert_eq!(hits.get(), 0);
     for path in NEAR_MISSES {
-        assert_eq!(probe(server.address, "GET", path).await.status, 400, "{path}");
+        assert_eq!(
+            probe(server.address, "GET", path).await.status,
+            400,
+            "{path}"
+        );
     }
     assert_eq!(hits.get(), NEAR_MISSES.len());
 }
