@@ -2,8 +2,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::ItemFn;
 use syn::spanned::Spanned;
+use syn::{AttrStyle, ItemFn};
 
 use crate::function::{Function, Returns};
 
@@ -27,6 +27,11 @@ pub(crate) fn expand(function: &Function, path: &str, krate: &TokenStream) -> To
     } else {
         quote!((move || -> #ty #block)())
     };
+    // Inner attributes (`#![allow(..)]` at the top of the body) stay at the top of
+    // the function's body, where they apply to all of it.
+    let (outer, inner): (Vec<_>, Vec<_>) = attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Outer));
     let route = quote!(#krate::__private::Route);
     // Spanned on the return type, so a type without `route_service` is reported there.
     let install = match returns {
@@ -36,8 +41,9 @@ pub(crate) fn expand(function: &Function, path: &str, krate: &TokenStream) -> To
         }
     };
     quote! {
-        #(#attrs)*
+        #(#outer)*
         #vis #sig {
+            #(#inner)*
             #[allow(clippy::redundant_closure_call)]
             let router: #ty = #body;
             #install
