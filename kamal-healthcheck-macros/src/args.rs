@@ -3,7 +3,6 @@
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 /// kamal-proxy's default healthcheck path.
@@ -67,7 +66,12 @@ pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
                     if let Some(reason) = path_problem(&literal.value()) {
                         errors.push(syn::Error::new(
                             literal.span(),
-                            format!("invalid healthcheck path: {reason}"),
+                            format!(
+                                "invalid healthcheck path: {reason}; kamal-proxy's probe could \
+                                 never match it and every deploy would fail: use the path set \
+                                 in `proxy: healthcheck: path:` of config/deploy.yml (\"/up\" \
+                                 if it is not set)"
+                            ),
                         ));
                     }
                     args.path = Some(literal);
@@ -112,8 +116,8 @@ fn string_value(meta: &Meta, example: &str) -> Result<LitStr, syn::Error> {
                 lit: Lit::Str(literal),
                 ..
             }) => Ok(literal.clone()),
-            other => Err(syn::Error::new(
-                other.span(),
+            other => Err(syn::Error::new_spanned(
+                other,
                 format!("expected a string literal: `{example}`"),
             )),
         },
@@ -147,7 +151,7 @@ fn close(typed: &str, known: &str) -> bool {
 /// runtime crate's `HealthCheckLayer::try_with_path`.
 pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
     if path.is_empty() {
-        return Some("it is empty; kamal-proxy's default is \"/up\"");
+        return Some("it is empty");
     }
     if !path.starts_with('/') {
         return Some("it must start with `/`");

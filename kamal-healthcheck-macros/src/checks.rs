@@ -122,18 +122,18 @@ impl Checker<'_> {
             return;
         };
         let attribute = if self.explicit {
-            format!("`#[kamal_healthcheck(path = {:?})]` answers", self.path)
+            format!("the attribute answers {:?}", self.path)
         } else {
             format!(
-                "`#[kamal_healthcheck]` answers {:?} (its default) and",
+                "`#[kamal_healthcheck]` answers {:?} (its default)",
                 self.path
             )
         };
         let message = format!(
-            "this `HealthCheckLayer` answers {path:?}, but {attribute} kamal-proxy probes \
-             one path only; give the attribute the path in `proxy: healthcheck: path:` of \
-             config/deploy.yml (`#[kamal_healthcheck(path = {path:?})]`) and remove this \
-             layer: the attribute installs the healthcheck itself"
+            "this `HealthCheckLayer` answers {path:?}, but {attribute}, and kamal-proxy \
+             probes one path only; give the attribute the path set in `proxy: healthcheck: \
+             path:` of config/deploy.yml (`#[kamal_healthcheck(path = \"...\")]`) and remove \
+             this layer: the attribute installs the healthcheck itself"
         );
         self.report(
             Check::OtherPath,
@@ -144,20 +144,25 @@ impl Checker<'_> {
     }
 
     /// Layers that run before the `HealthCheckLayer` at `layer`, in `.layer(..)`
-    /// step `i` of `chain` behind `before` in the same stack.
+    /// step `i` of `chain` behind `before` in the same stack. The error goes on the
+    /// first of them to run that is recognisably a guard (host check, HTTPS
+    /// redirect, auth, rate limit), or else on the first of them to run.
     fn ahead(&mut self, chain: &Chain, i: usize, before: &[LayerId], layer: LayerId) {
         let model = self.model;
-        // A later `.layer(..)` wraps everything before it; its first layer runs first.
-        let outermost = chain.steps[i + 1..]
+        // A later `.layer(..)` wraps everything before it, so the last one runs first.
+        let mut in_order = chain.steps[i + 1..]
             .iter()
             .rev()
             .filter_map(|&step| match &model.steps[step].kind {
-                StepKind::Layer(layers) => layers.first(),
+                StepKind::Layer(layers) => Some(layers.as_slice()),
                 _ => None,
             })
-            .chain(before.first())
-            .next();
-        if let Some(&outer) = outermost {
+            .chain([before])
+            .flatten()
+            .copied();
+        let first = in_order.clone().next();
+        let guard = in_order.find(|&ahead| matches!(model.layers[ahead].kind, LayerKind::Guard(_)));
+        if let Some(outer) = guard.or(first) {
             let message = not_outermost(&model.layers[outer].kind, self.path);
             self.report(
                 Check::NotOutermost,
