@@ -1,1 +1,572 @@
+//! Unit tests of each stage: arguments, the model of the body, the checks, and the
+//! whole attribute on `proc_macro2` tokens.
 
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::args;
+use crate::checks;
+use crate::model::{Guard, LayerKind, Model, Root, StepKind};
+
+fn model(body: &str) -> Model {
+    Model::read(&syn::parse_str(body).expect("a block"))
+}
+
+/// The method calls of each returned chain, by kind.
+fn returned(model: &Model) -> Vec<Vec<&'static str>> {
+    model
+        .returned
+        .iter()
+        .map(|chain| {
+            chain
+                .steps
+                .iter()
+                .map(|&step| match &model.steps[step].kind {
+                    StepKind::Route { .. } => "route",
+                    StepKind::Layer(_) => "layer",
+                    StepKind::RouteLayer(_) => "route_layer",
+                    StepKind::Fallback => "fallback",
+                    StepKind::Merge(_) => "merge",
+                    StepKind::Nest { .. } => "nest",
+                    StepKind::Other { .. } => "other",
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn messages(result: Result<checks::Plan, syn::Error>) -> Vec<String> {
+    match result {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.into_iter().map(|error| error.to_string()).collect(),
+    }
+}
+
+fn check(body: &str) -> Result<checks::Plan, syn::Error> {
+    checks::check(&model(body), "/up", false)
+}
+
+mod arguments {
+    use super::*;
+
+    fn parse(tokens: TokenStream) -> (args::Args, Vec<String>) {
+        let (args, result) = args::parse(tokens);
+        (
+            args,
+            messages(result.map(|()| checks::Plan { install: true })),
+        )
+    }
+
+    #[test]
+    fn default_and_explicit_path() {
+        let (args, errors) = parse(quote!());
+        assert!(errors.is_empty());
+        assert_eq!(args.path(), "/up");
+        assert_eq!(args.krate().to_string(), ":: kamal_healthcheck");
+
+        let (args, errors) = parse(quote!(path = "/healthz", crate = "my::reexport"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.path(), "/healthz");
+        assert_eq!(args.krate().to_string(), "my :: reexport");
+    }
+
+    #[test]
+    fn every_mistake_is_reported() {
+        let (_, errors) = parse(quote!(pth = "/x", path = "nope", path = "/a", crate = 1));
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors[0].contains("did you mean `path`?"));
+        assert!(errors[1].contains("must start with `/`"));
+        assert!(errors[2].contains("more than once"));
+        assert!(errors[3].contains("expected a string literal"));
+    }
+
+    #[test]
+    fn a_positional_path_is_explained() {
+        let (_, errors) = parse(quote!("/healthz"));
+        assert_eq!(
+            errors,
+            ["the path is a named argument: write `#[kamal_healthcheck(path = \"/healthz\")]`"]
+        );
+    }
+
+    #[test]
+    fn path_rules() {
+        for path in ["/up", "/", "/healthz", "/up/", "/%75p", "/a/b.c", "/a//b"] {
+            assert_eq!(args::path_problem(path), None, "{path}");
+        }
+        for path in [
+            "", "up", "/up?", "/#", "/a b", "/\u{0}", "/.", "/a/../b", "/{x}", "/}", "/é",
+        ] {
+            assert!(args::path_problem(path).is_some(), "{path:?} was accepted");
+        }
+    }
+}
+
+mod reading {
+    use super::*;
+
+    #[test]
+    fn follows_lets_and_reassignments() {
+        let model = model(
+            "{
+                let mut app = Router::new().route(\"/\", get(home));
+                app = app.layer(TraceLayer::new_for_http());
+                let app = app.with_state(state);
+                app
+            }",
+        );
+        assert!(matches!(model.returned[0].root, Root::Router));
+        assert_eq!(returned(&model), [["route", "layer", "other"]]);
+    }
+
+    #[test]
+    fn every_return_point_is_a_chain() {
+        let model = model(
+            "{
+                if missing { return Err(error); }
+                let base = Router::new().route(\"/\", get(home));
+                if let Some(extra) = extra { return Ok(base.merge(extra)); }
+                match mode {
+                    Mode::A => Ok(base.layer(a)),
+                    Mode::B => { let b = base.fallback(b); Ok(b) }
+                    _ => Err(other),
+                }
+            }",
+        );
+        assert_eq!(
+            returned(&model),
+            [
+                vec!["route", "merge"],
+                vec!["route", "layer"],
+                vec!["route", "fallback"],
+            ]
+        );
+    }
+
+    #[test]
+    fn closures_async_blocks_and_macros_are_their_own() {
+        let model = model(
+            "{
+                let handler = || { return Router::new().layer(x); };
+                let task = async { return 1; };
+                Router::new().fallback(|| async { return Router::new().route(\"/up\", y); })
+            }",
+        );
+        assert_eq!(returned(&model), [["fallback"]]);
+    }
+
+    #[test]
+    fn patterns_shadow_bindings() {
+        let model = model(
+            "{
+                let app = Router::new().layer(a);
+                match other { Some(app) => app, None => app.layer(b) }
+            }",
+        );
+        // The first arm's `app` is the pattern's, not the router above.
+        assert_eq!(returned(&model), [vec![], vec!["layer", "layer"]]);
+        assert!(matches!(model.returned[0].root, Root::Layer(_)));
+    }
+
+    #[test]
+    fn service_builders_list_layers_first_to_run_first() {
+        let model = model(
+            "{
+                let stack = ServiceBuilder::new()
+                    .layer(HealthCheckLayer::new())
+                    .rate_limit(10, per_second)
+                    .layer((TraceLayer::new_for_http(), from_fn(require_auth)));
+                Router::new().layer(stack)
+            }",
+        );
+        let StepKind::Layer(layers) = &model.steps[model.returned[0].steps[0]].kind else {
+            panic!("not a layer step");
+        };
+        let kinds: Vec<LayerKind> = layers
+            .iter()
+            .map(|&layer| model.layers[layer].kind.clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                LayerKind::HealthCheck {
+                    path: Some("/up".to_owned())
+                },
+                LayerKind::Guard(Guard::RateLimit),
+                LayerKind::Other,
+                LayerKind::Guard(Guard::Auth),
+            ]
+        );
+    }
+
+    #[test]
+    fn recognises_guards_by_their_usual_names() {
+        use crate::model::classify_name;
+        for (name, guard) in [
+            ("HostFilterLayer", Guard::Host),
+            ("allowed_hosts_only", Guard::Host),
+            ("RedirectHttpsLayer", Guard::HttpsRedirect),
+            ("require_https", Guard::HttpsRedirect),
+            ("ValidateRequestHeaderLayer", Guard::Auth),
+            ("RequireAuthorizationLayer", Guard::Auth),
+            ("jwt_middleware", Guard::Auth),
+            ("GovernorLayer", Guard::RateLimit),
+            ("RateLimitLayer", Guard::RateLimit),
+            ("rate_limit", Guard::RateLimit),
+        ] {
+            assert_eq!(
+                classify_name(name, LayerKind::Other),
+                LayerKind::Guard(guard),
+                "{name}"
+            );
+        }
+        for name in [
+            "TraceLayer",
+            "CorsLayer",
+            "CompressionLayer",
+            "TimeoutLayer",
+        ] {
+            assert_eq!(classify_name(name, LayerKind::Other), LayerKind::Other);
+        }
+    }
+
+    #[test]
+    fn a_router_with_thousands_of_routes_needs_no_deep_stack() {
+        let routes: String = (0..5000)
+            .map(|i| format!(".route(\"/r{i}\", get(h))"))
+            .collect();
+        let body = format!("{{ Router::new(){routes}.layer(a) }}");
+        // syn parses the chain recursively (hence the big stack); reading it
+        // must not recurse as well.
+        let model = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || model(&body).returned[0].steps.len())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(model, 5001);
+    }
+}
+
+mod checking {
+    use super::*;
+
+    #[test]
+    fn no_hand_placed_layer_means_the_route_is_installed() {
+        let plan = check("{ Router::new().route(\"/\", get(home)).layer(a) }").unwrap();
+        assert!(plan.install);
+    }
+
+    #[test]
+    fn an_outermost_layer_on_every_return_is_honoured() {
+        let plan = check(
+            "{
+                let app = Router::new().route(\"/\", get(home)).layer(from_fn(check_host));
+                if x { return app.layer(HealthCheckLayer::new()); }
+                app.layer(HealthCheckLayer::with_path(\"/up\"))
+            }",
+        )
+        .unwrap();
+        assert!(!plan.install);
+        // Not when one return point lacks it.
+        let plan = check(
+            "{
+                let app = Router::new().route(\"/\", get(home));
+                if x { return app; }
+                app.layer(HealthCheckLayer::new())
+            }",
+        )
+        .unwrap();
+        assert!(plan.install);
+    }
+
+    #[test]
+    fn a_mistake_in_a_shared_step_is_reported_once() {
+        let errors = messages(check(
+            "{
+                let app = Router::new().layer(HealthCheckLayer::new()).layer(from_fn(check_host));
+                if x { return Some(app); }
+                Some(app.route(\"/a\", get(a)))
+            }",
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("validates the `Host` header"));
+    }
+
+    #[test]
+    fn the_first_guard_ahead_is_named() {
+        let errors = messages(check(
+            "{ Router::new().layer(HealthCheckLayer::new()).layer((TraceLayer::new_for_http(), RedirectHttpsLayer)) }",
+        ));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].contains("redirects plain HTTP to HTTPS"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn nested_routers_are_checked_at_their_prefix() {
+        let errors = messages(check(
+            "{ Router::new().nest(\"/api\", Router::new().route(\"/up\", get(api))) }",
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        let errors = messages(checks::check(
+            &model("{ Router::new().nest(\"/api\", Router::new().route(\"/up\", get(api))) }"),
+            "/api/up",
+            true,
+        ));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("at the healthcheck path \"/api/up\""));
+    }
+
+    #[test]
+    fn routes_added_after_the_layer_only_matter_if_they_match() {
+        let body = |route: &str| {
+            format!("{{ Router::new().layer(HealthCheckLayer::new()).route(\"{route}\", get(p)) }}")
+        };
+        for route in ["/{*rest}", "/{page}"] {
+            assert_eq!(messages(check(&body(route))).len(), 1, "{route}");
+        }
+        for route in ["/users/{id}", "/upload"] {
+            assert!(messages(check(&body(route))).is_empty(), "{route}");
+        }
+    }
+}
+
+mod attribute {
+    use super::*;
+
+    fn expand(args: TokenStream, item: TokenStream) -> String {
+        crate::attribute(args, item).to_string()
+    }
+
+    #[test]
+    fn installs_the_route_after_the_body() {
+        let out = expand(
+            quote!(),
+            quote!(
+                fn app() -> Router {
+                    Router::new()
+                }
+            ),
+        );
+        assert!(
+            out.contains("route_service (\"/up\" , :: kamal_healthcheck :: __private :: Route)"),
+            "{out}"
+        );
+        let out = expand(
+            quote!(path = "/healthz"),
+            quote!(
+                async fn app() -> anyhow::Result<Router> {
+                    Ok(Router::new())
+                }
+            ),
+        );
+        assert!(out.contains("async move"), "{out}");
+        assert!(
+            out.contains(". map (| router | router . route_service (\"/healthz\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn on_a_mistake_emits_the_function_as_written_and_the_errors() {
+        let item = quote!(
+            fn app() -> Router {
+                Router::new().route("/up", get(mine))
+            }
+        );
+        let out = expand(quote!(pth = "/up"), item.clone());
+        assert!(out.starts_with(&item.to_string()), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+        assert!(!out.contains("route_service"));
+    }
+
+    #[test]
+    fn not_a_function_keeps_the_item() {
+        let item = quote!(
+            struct App;
+        );
+        let out = expand(quote!(), item.clone());
+        assert!(out.starts_with(&item.to_string()));
+        assert_eq!(out.matches("compile_error").count(), 1);
+    }
+
+    #[test]
+    fn tokens_that_are_no_item_at_all_get_one_error() {
+        let out = expand(quote!(), quote!(not an item));
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+    }
+}
+
+/// The attribute on every function in the source of this workspace's dependencies
+/// (all of them, as `cargo metadata` lists them for this platform) must never
+/// panic, and what it returns must parse as Rust again.
+#[test]
+fn never_panics_on_the_functions_of_every_dependency() {
+    let result = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(sweep_dependencies)
+        .unwrap()
+        .join();
+    let (functions, files) = result.expect("the sweep panicked outside the attribute");
+    println!("expanded {functions} functions from {files} files without a panic");
+    // Guards against a sweep that silently found nothing.
+    assert!(files > 1_000, "only {files} source files found");
+    assert!(functions > 20_000, "only {functions} functions found");
+}
+
+fn sweep_dependencies() -> (usize, usize) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    let manifest_dir = env!("CARGO_MANIFEST_DIR");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let host = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV");
+    let host = String::from_utf8(host.stdout).unwrap();
+    let host = host
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("a host triple");
+    let metadata = std::process::Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            host,
+        ])
+        .current_dir(manifest_dir)
+        .output()
+        .expect("cargo metadata");
+    assert!(metadata.status.success(), "cargo metadata failed");
+    let metadata = String::from_utf8(metadata.stdout).unwrap();
+    let packages: Vec<std::path::PathBuf> = metadata
+        .split("\"manifest_path\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter_map(|manifest| std::path::Path::new(manifest).parent().map(Into::into))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(packages.len() > 50, "only {} packages", packages.len());
+
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let (mut functions, mut files, mut panics) = (0, 0, Vec::new());
+    for package in &packages {
+        for file in rust_files(package) {
+            let Ok(source) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let Ok(parsed) = syn::parse_file(&source) else {
+                continue;
+            };
+            files += 1;
+            for (function, context) in functions_in(&parsed.items) {
+                functions += 1;
+                let args = if functions % 2 == 0 {
+                    quote!()
+                } else {
+                    quote!(path = "/healthz")
+                };
+                match catch_unwind(AssertUnwindSafe(|| crate::attribute(args, function))) {
+                    Ok(out) => {
+                        if let Err(error) = reparse(out, context) {
+                            panics.push(format!(
+                                "{}: output does not parse: {error}",
+                                file.display()
+                            ));
+                        }
+                    }
+                    Err(_) => panics.push(format!("{}: panicked", file.display())),
+                }
+            }
+        }
+    }
+    std::panic::set_hook(previous_hook);
+    assert!(
+        panics.is_empty(),
+        "{} failures:\n{}",
+        panics.len(),
+        panics.join("\n")
+    );
+    (functions, files)
+}
+
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|name| name != "target") {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Where a function stands, and so where the attribute's output goes back.
+#[derive(Clone, Copy)]
+enum Context {
+    Module,
+    Impl,
+    Trait,
+}
+
+/// Parses the attribute's output where it goes: among items, in an `impl` or in a trait.
+fn reparse(out: TokenStream, context: Context) -> syn::Result<()> {
+    match context {
+        Context::Module => syn::parse2::<syn::File>(out).map(drop),
+        Context::Impl => syn::parse2::<syn::ItemImpl>(quote!(impl T { #out })).map(drop),
+        Context::Trait => syn::parse2::<syn::ItemTrait>(quote!(trait T { #out })).map(drop),
+    }
+}
+
+/// Every function with a body, as the tokens an attribute on it would receive:
+/// free functions, methods and default trait methods, in nested modules too.
+fn functions_in(items: &[syn::Item]) -> Vec<(TokenStream, Context)> {
+    use quote::ToTokens;
+
+    let mut found = Vec::new();
+    for item in items {
+        match item {
+            syn::Item::Fn(function) => found.push((function.to_token_stream(), Context::Module)),
+            syn::Item::Impl(block) => {
+                for item in &block.items {
+                    if let syn::ImplItem::Fn(method) = item {
+                        found.push((method.to_token_stream(), Context::Impl));
+                    }
+                }
+            }
+            syn::Item::Trait(block) => {
+                for item in &block.items {
+                    if let syn::TraitItem::Fn(method) = item {
+                        if method.default.is_some() {
+                            found.push((method.to_token_stream(), Context::Trait));
+                        }
+                    }
+                }
+            }
+            syn::Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    found.extend(functions_in(items));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
