@@ -61,6 +61,14 @@ fn with_bypass_attempts(hits: Hits) -> Router {
         .layer(from_fn_with_state(hits, allowed_hosts_only))
 }
 
+/// A parameter route that matches `/up`, guarded by a `route_layer`.
+#[kamal_healthcheck]
+fn with_route_layer(hits: Hits) -> Router {
+    Router::new()
+        .route("/{page}", get(|| async { "page" }))
+        .route_layer(from_fn_with_state(hits, allowed_hosts_only))
+}
+
 #[kamal_healthcheck(path = "/healthz")]
 fn custom_path(hits: Hits) -> Router {
     routes().layer(from_fn_with_state(hits, allowed_hosts_only))
@@ -170,6 +178,22 @@ async fn wildcards_merges_nests_and_fallbacks_do_not_take_the_probe() {
     assert_eq!(hits.get(), 4);
     let wildcard = request(server.address, "GET", "/up/", ALLOWED_HOST, &[]).await;
     assert_eq!(wildcard.body, "wildcard");
+}
+
+#[tokio::test]
+async fn route_layers_do_not_take_the_probe() {
+    let hits = Hits::default();
+    let server = serve(with_route_layer(hits.clone())).await;
+    assert_answered(&server, "/up").await;
+    assert_eq!(hits.get(), 0);
+    for path in ["/anything", "/UP", "/upload"] {
+        assert_eq!(
+            probe(server.address, "GET", path).await.status,
+            400,
+            "{path}"
+        );
+    }
+    assert_eq!(hits.get(), 3);
 }
 
 #[tokio::test]
