@@ -5,6 +5,8 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
+use crate::path_rules::problem;
+
 /// kamal-proxy's default healthcheck path.
 pub(crate) const DEFAULT_PATH: &str = "/up";
 
@@ -63,7 +65,7 @@ pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
             "path" => match string_value(&meta, "path = \"/healthz\"") {
                 Ok(_) if args.path.is_some() => errors.push(repeated(&meta, "path")),
                 Ok(literal) => {
-                    if let Some(reason) = path_problem(&literal.value()) {
+                    if let Some(reason) = problem(&literal.value()) {
                         errors.push(syn::Error::new(
                             literal.span(),
                             format!(
@@ -145,41 +147,6 @@ fn close(typed: &str, known: &str) -> bool {
         previous = current;
     }
     previous[typed.len()] <= 2
-}
-
-/// Why no request could ever match `path`, if none could. The same rules as the
-/// runtime crate's `HealthCheckLayer::try_with_path`.
-pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
-    if path.is_empty() {
-        return Some("it is empty");
-    }
-    if !path.starts_with('/') {
-        return Some("it must start with `/`");
-    }
-    for c in path.chars() {
-        let reason = match c {
-            '?' => "`?` starts the query string, which is not part of the path",
-            '#' => "`#` starts a fragment, which clients never send",
-            '{' | '}' => {
-                "`{` and `}` are axum route parameters; the healthcheck path is matched literally"
-            }
-            c if c.is_whitespace() || c.is_control() => {
-                "it contains whitespace or a control character, which a request line cannot carry"
-            }
-            c if !c.is_ascii() => {
-                "it contains a non-ASCII character, which clients percent-encode; write the path as it is sent"
-            }
-            _ => continue,
-        };
-        return Some(reason);
-    }
-    if path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
-        return Some("a `.` or `..` segment is resolved away by clients and never sent");
-    }
-    None
 }
 
 /// Several errors, reported together.

@@ -14,6 +14,8 @@ mod checks;
 mod expand;
 mod function;
 mod model;
+// The runtime crate's file (a symlink), so both crates accept the same paths.
+mod path_rules;
 
 use proc_macro2::TokenStream;
 

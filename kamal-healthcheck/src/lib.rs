@@ -22,6 +22,7 @@
 mod answer;
 mod layer;
 mod path;
+mod path_rules;
 mod route;
 
 pub use layer::{HealthCheck, HealthCheckLayer, ResponseFuture};

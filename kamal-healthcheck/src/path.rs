@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::path_rules::problem;
+
 /// The path kamal-proxy probes unless `proxy: healthcheck: path:` in Kamal's
 /// `config/deploy.yml` says otherwise.
 ///
@@ -41,44 +43,6 @@ impl HealthCheckPath {
             Self::Shared(path) => path,
         }
     }
-}
-
-/// Returns why `path` can never equal the path of a request line, if it cannot.
-///
-/// The healthcheck compares the request's path with this one byte for byte, so a
-/// path that a request line cannot carry (or that clients rewrite before sending)
-/// would never be answered and every deploy would time out.
-fn problem(path: &str) -> Option<&'static str> {
-    if path.is_empty() {
-        return Some("it is empty; kamal-proxy's default is \"/up\"");
-    }
-    if !path.starts_with('/') {
-        return Some("it must start with `/`");
-    }
-    for c in path.chars() {
-        let reason = match c {
-            '?' => "`?` starts the query string, which is not part of the path",
-            '#' => "`#` starts a fragment, which clients never send",
-            '{' | '}' => {
-                "`{` and `}` are axum route parameters; the healthcheck path is matched literally"
-            }
-            c if c.is_whitespace() || c.is_control() => {
-                "it contains whitespace or a control character, which a request line cannot carry"
-            }
-            c if !c.is_ascii() => {
-                "it contains a non-ASCII character, which clients percent-encode; write the path as it is sent"
-            }
-            _ => continue,
-        };
-        return Some(reason);
-    }
-    if path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
-        return Some("a `.` or `..` segment is resolved away by clients and never sent");
-    }
-    None
 }
 
 /// The error returned by [`HealthCheckLayer::try_with_path`](crate::HealthCheckLayer::try_with_path)

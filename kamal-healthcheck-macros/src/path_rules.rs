@@ -1,0 +1,1 @@
+../../kamal-healthcheck/src/path_rules.rs

@@ -1,0 +1,41 @@
+//! Which healthcheck paths a request can match. The runtime crate checks a path
+//! given at run time with it, and the macro crate (through a symlink to this file)
+//! a path given to the attribute, so both accept exactly the same paths.
+
+/// Returns why `path` can never equal the path of a request line, if it cannot.
+///
+/// The healthcheck compares the request's path with this one byte for byte, so a
+/// path that a request line cannot carry (or that clients rewrite before sending)
+/// would never be answered and every deploy would time out.
+pub(crate) fn problem(path: &str) -> Option<&'static str> {
+    if path.is_empty() {
+        return Some("it is empty");
+    }
+    if !path.starts_with('/') {
+        return Some("it must start with `/`");
+    }
+    for c in path.chars() {
+        let reason = match c {
+            '?' => "`?` starts the query string, which is not part of the path",
+            '#' => "`#` starts a fragment, which clients never send",
+            '{' | '}' => {
+                "`{` and `}` are axum route parameters; the healthcheck path is matched literally"
+            }
+            c if c.is_whitespace() || c.is_control() => {
+                "it contains whitespace or a control character, which a request line cannot carry"
+            }
+            c if !c.is_ascii() => {
+                "it contains a non-ASCII character, which clients percent-encode; write the path as it is sent"
+            }
+            _ => continue,
+        };
+        return Some(reason);
+    }
+    if path
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Some("a `.` or `..` segment is resolved away by clients and never sent");
+    }
+    None
+}
