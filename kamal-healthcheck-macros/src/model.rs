@@ -392,21 +392,13 @@ impl Reader {
     fn root(&mut self, expr: &Expr, env: &Env) -> Vec<Chain> {
         if let Expr::Call(call) = expr {
             self.read_all(call.args.iter(), env);
-            if let Expr::Path(func) = &*call.func {
-                let segments: Vec<String> = func
-                    .path
-                    .segments
-                    .iter()
-                    .map(|segment| segment.ident.to_string())
-                    .collect();
-                if let [.., ty, constructor] = segments.as_slice() {
-                    if constructor == "new" || constructor == "default" {
-                        if ty == "Router" {
-                            return vec![chain(Root::Router)];
-                        }
-                        if ty == "ServiceBuilder" {
-                            return vec![chain(Root::ServiceBuilder)];
-                        }
+            if let Some([.., ty, constructor]) = function_path(call).as_deref() {
+                if constructor == "new" || constructor == "default" {
+                    if ty == "Router" {
+                        return vec![chain(Root::Router)];
+                    }
+                    if ty == "ServiceBuilder" {
+                        return vec![chain(Root::ServiceBuilder)];
                     }
                 }
             }
@@ -450,40 +442,36 @@ fn string_literal(expr: &Expr) -> Option<LitStr> {
     }
 }
 
-/// The last segment of a call's function path: `Ok`, `new`, `from_fn`.
-fn call_name(call: &ExprCall) -> Option<String> {
+/// The segments of a call's function path: `["Router", "new"]`, `["Ok"]`.
+fn function_path(call: &ExprCall) -> Option<Vec<String>> {
     match &*call.func {
-        Expr::Path(func) => func
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string()),
+        Expr::Path(func) => Some(
+            func.path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect(),
+        ),
         _ => None,
     }
+}
+
+/// The last segment of a call's function path: `Ok`, `new`, `from_fn`.
+fn call_name(call: &ExprCall) -> Option<String> {
+    function_path(call)?.pop()
 }
 
 /// What an expression used as a layer is, by the names in it.
 fn read_layer(expr: &Expr) -> LayerKind {
     let (name, constructor, call) = match expr {
-        Expr::Call(call) => match &*call.func {
-            Expr::Path(func) => {
-                let segments: Vec<String> = func
-                    .path
-                    .segments
-                    .iter()
-                    .map(|segment| segment.ident.to_string())
-                    .collect();
-                match segments.as_slice() {
-                    [.., last] if is_middleware_fn(last) => {
-                        // `from_fn(check_host)`: the function names the middleware.
-                        let name = call.args.last().and_then(path_name).unwrap_or_default();
-                        return classify_name(&name, LayerKind::Other);
-                    }
-                    [.., ty, constructor] => (ty.clone(), constructor.clone(), Some(call)),
-                    [only] => (only.clone(), String::new(), Some(call)),
-                    [] => return LayerKind::Other,
-                }
+        Expr::Call(call) => match function_path(call).as_deref() {
+            Some([.., last]) if is_middleware_fn(last) => {
+                // `from_fn(check_host)`: the function names the middleware.
+                let name = call.args.last().and_then(path_name).unwrap_or_default();
+                return classify_name(&name, LayerKind::Other);
             }
+            Some([.., ty, constructor]) => (ty.clone(), constructor.clone(), Some(call)),
+            Some([only]) => (only.clone(), String::new(), Some(call)),
             _ => return LayerKind::Other,
         },
         Expr::Struct(literal) => (last_segment(&literal.path), String::new(), None),
