@@ -2,6 +2,8 @@
 //! HTTP/1.1 the way kamal-proxy does, and guards that count what reaches them.
 #![allow(missing_docs)]
 
+pub mod apps;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -10,109 +10,26 @@
 //! `LOW` and `HIGH` requests; the difference of the two totals divided by
 //! `HIGH - LOW` is the cost of one request, with start-up and tear-down cancelled
 //! out. Instruction counts do not depend on what else the machine is doing.
+//!
+//! It then checks the bars, all from this one run, and exits with an error if one
+//! is missed: a normal request costs at most 1.01x the bare app's instructions
+//! through the annotated app and through `HealthCheckLayer`; the healthcheck
+//! answer at most 0.90x (annotated) and 0.50x (`HealthCheckLayer`) the
+//! hand-written middleware's.
 
 use std::process::Command;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{StatusCode, header::HOST};
-use axum::middleware::{Next, from_fn};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
-use tower::{Layer, Service, ServiceExt};
+use axum::http::StatusCode;
+use kamal_healthcheck_tests::apps::{KINDS, VARIANTS, drive_variant};
 
 const LOW: u64 = 2_000;
 const HIGH: u64 = 6_000;
-
-const VARIANTS: [&str; 4] = ["bare", "attribute", "layer", "handwritten"];
-const KINDS: [&str; 2] = ["normal", "healthcheck"];
-
-async fn allowed_hosts_only(request: Request, next: Next) -> Response {
-    match request.headers().get(HOST) {
-        Some(host) if host == "example.com" => next.run(request).await,
-        _ => (StatusCode::BAD_REQUEST, "unknown host").into_response(),
-    }
-}
-
-/// The ten lines users would otherwise write: an outermost middleware answering `/up`.
-async fn answer_up(request: Request, next: Next) -> Response {
-    if request.uri().path() == "/up" {
-        return (
-            [
-                ("content-type", "text/plain; charset=utf-8"),
-                ("cache-control", "no-store"),
-            ],
-            "OK",
-        )
-            .into_response();
-    }
-    next.run(request).await
-}
-
-fn bare() -> Router {
-    Router::new()
-        .route("/", get(|| async { "home" }))
-        .route("/users/{id}", get(|| async { "user" }))
-        .route("/about", get(|| async { "about" }))
-        .layer(from_fn(allowed_hosts_only))
-}
-
-#[kamal_healthcheck]
-fn annotated() -> Router {
-    Router::new()
-        .route("/", get(|| async { "home" }))
-        .route("/users/{id}", get(|| async { "user" }))
-        .route("/about", get(|| async { "about" }))
-        .layer(from_fn(allowed_hosts_only))
-}
-
-fn request(kind: &str) -> Request {
-    let (path, host) = match kind {
-        "normal" => ("/users/42", "example.com"),
-        _ => ("/up", "7c7168a662c1:80"),
-    };
-    http::Request::get(path)
-        .header(HOST, host)
-        .header("user-agent", "kamal-proxy")
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// Sends `count` requests of `kind` to `app`, each with `ready().call()`.
-async fn drive<S>(mut app: S, kind: &str, count: u64) -> StatusCode
-where
-    S: Service<Request, Response = Response, Error = std::convert::Infallible>,
-{
-    let mut status = StatusCode::OK;
-    for _ in 0..count {
-        let response = app
-            .ready()
-            .await
-            .unwrap()
-            .call(request(kind))
-            .await
-            .unwrap();
-        status = response.status();
-        drop(response);
-    }
-    status
-}
 
 fn run(variant: &str, kind: &str, count: u64) -> StatusCode {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        match variant {
-            "bare" => drive(bare(), kind, count).await,
-            "attribute" => drive(annotated(), kind, count).await,
-            "layer" => drive(HealthCheckLayer::new().layer(bare()), kind, count).await,
-            "handwritten" => drive(bare().layer(from_fn(answer_up)), kind, count).await,
-            other => panic!("unknown variant {other}"),
-        }
-    })
+    runtime.block_on(drive_variant(variant, kind, count))
 }
 
 /// Total instructions of one run under callgrind.
@@ -177,5 +94,23 @@ fn main() {
             per_request / cost(kind, "bare"),
             per_request / cost(kind, "handwritten"),
         );
+    }
+    let bars = [
+        ("normal", "attribute", "bare", 1.01),
+        ("normal", "layer", "bare", 1.01),
+        ("healthcheck", "attribute", "handwritten", 0.90),
+        ("healthcheck", "layer", "handwritten", 0.50),
+    ];
+    println!("\n| bar | measured | limit | |\n|---|---:|---:|---|");
+    let mut missed = 0;
+    for (kind, variant, against, limit) in bars {
+        let ratio = cost(kind, variant) / cost(kind, against);
+        let verdict = if ratio <= limit { "met" } else { "MISSED" };
+        missed += usize::from(ratio > limit);
+        println!("| {kind}: {variant} vs {against} | {ratio:.3}x | {limit:.2}x | {verdict} |");
+    }
+    if missed > 0 {
+        eprintln!("{missed} bar(s) missed");
+        std::process::exit(1);
     }
 }

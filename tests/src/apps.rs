@@ -1,0 +1,112 @@
+//! The app every benchmark measures, served four ways: bare, built by a
+//! `#[kamal_healthcheck]` function, wrapped in `HealthCheckLayer`, and with the
+//! hand-written alternative, an outermost `from_fn` middleware that answers `/up`.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header::HOST};
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kamal_healthcheck::{HealthCheck, HealthCheckLayer, kamal_healthcheck};
+use std::convert::Infallible;
+
+use tower::{Layer, Service, ServiceExt};
+
+/// The variants, in the order tables list them.
+pub const VARIANTS: [&str; 4] = ["bare", "attribute", "layer", "handwritten"];
+/// The requests: a normal one to a route with a path parameter, and kamal-proxy's probe.
+pub const KINDS: [&str; 2] = ["normal", "healthcheck"];
+
+async fn allowed_hosts_only(request: Request, next: Next) -> Response {
+    match request.headers().get(HOST) {
+        Some(host) if host == "example.com" => next.run(request).await,
+        _ => (StatusCode::BAD_REQUEST, "unknown host").into_response(),
+    }
+}
+
+/// The ten lines users would otherwise write: an outermost middleware answering `/up`.
+async fn answer_up(request: Request, next: Next) -> Response {
+    if request.uri().path() == "/up" {
+        return (
+            [
+                ("content-type", "text/plain; charset=utf-8"),
+                ("cache-control", "no-store"),
+            ],
+            "OK",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+pub fn bare() -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/users/{id}", get(|| async { "user" }))
+        .route("/about", get(|| async { "about" }))
+        .layer(from_fn(allowed_hosts_only))
+}
+
+#[kamal_healthcheck]
+pub fn annotated() -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/users/{id}", get(|| async { "user" }))
+        .route("/about", get(|| async { "about" }))
+        .layer(from_fn(allowed_hosts_only))
+}
+
+pub fn request(kind: &str) -> Request {
+    let (path, host) = match kind {
+        "normal" => ("/users/42", "example.com"),
+        _ => ("/up", "7c7168a662c1:80"),
+    };
+    http::Request::get(path)
+        .header(HOST, host)
+        .header("user-agent", "kamal-proxy")
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// The bare app inside `HealthCheckLayer`, as an app's `main` would wrap it.
+pub fn layered() -> HealthCheck<Router> {
+    HealthCheckLayer::new().layer(bare())
+}
+
+/// The bare app with the hand-written healthcheck middleware outermost.
+pub fn handwritten() -> Router {
+    bare().layer(from_fn(answer_up))
+}
+
+/// Sends `count` requests of `kind` to `app`, each with `ready().call()`, and
+/// returns the status of the last answer.
+pub async fn drive<S>(mut app: S, kind: &str, count: u64) -> StatusCode
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    let mut status = StatusCode::OK;
+    for _ in 0..count {
+        let response = app
+            .ready()
+            .await
+            .unwrap()
+            .call(request(kind))
+            .await
+            .unwrap();
+        status = response.status();
+    }
+    status
+}
+
+/// [`drive`] on a new app of `variant`.
+pub async fn drive_variant(variant: &str, kind: &str, count: u64) -> StatusCode {
+    match variant {
+        "bare" => drive(bare(), kind, count).await,
+        "attribute" => drive(annotated(), kind, count).await,
+        "layer" => drive(layered(), kind, count).await,
+        "handwritten" => drive(handwritten(), kind, count).await,
+        other => panic!("unknown variant {other}; the variants are {VARIANTS:?}"),
+    }
+}
