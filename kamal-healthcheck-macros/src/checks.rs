@@ -1,8 +1,6 @@
 //! The ordering mistakes the attribute can see in the model, each reported once,
 //! on the tokens at fault, with what goes wrong at deploy time and how to fix it.
 
-use std::collections::HashSet;
-
 use crate::args::Errors;
 use crate::model::{Chain, Guard, LayerId, LayerKind, Model, StepKind};
 
@@ -21,7 +19,7 @@ pub(crate) fn check(model: &Model, path: &str, explicit: bool) -> Result<Plan, s
         path,
         explicit,
         errors: Errors::default(),
-        reported: HashSet::new(),
+        reported: Vec::new(),
     };
     let mut pending: Vec<(&Chain, Option<String>)> = model
         .returned
@@ -62,10 +60,10 @@ struct Checker<'m> {
     errors: Errors,
     /// Which (check, step or layer) have been reported: shared steps are checked
     /// once per chain that holds them, and reported once.
-    reported: HashSet<(Check, usize)>,
+    reported: Vec<(Check, usize)>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Check {
     NotOutermost,
     Bypass,
@@ -76,7 +74,8 @@ enum Check {
 
 impl Checker<'_> {
     fn report(&mut self, check: Check, at: usize, tokens: &dyn quote::ToTokens, message: String) {
-        if self.reported.insert((check, at)) {
+        if !self.reported.contains(&(check, at)) {
+            self.reported.push((check, at));
             self.errors.push(syn::Error::new_spanned(tokens, message));
         }
     }

@@ -11,8 +11,6 @@
 //! shared by several returned values (a `let` used in two branches) is one step,
 //! and a mistake in it is reported once.
 
-use std::collections::HashMap;
-
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{Block, Expr, ExprCall, ExprMethodCall, Lit, LitStr, Pat, Stmt};
@@ -121,15 +119,17 @@ impl Model {
     /// The layers of a chain used as a layer stack, the one that runs first first.
     pub(crate) fn stack(&self, chain: &Chain) -> Vec<LayerId> {
         match &chain.root {
-            Root::ServiceBuilder => chain
-                .steps
-                .iter()
-                .flat_map(|&step| match &self.steps[step].kind {
-                    StepKind::Layer(layers) => layers.clone(),
-                    StepKind::Other { layer } => vec![*layer],
-                    _ => Vec::new(),
-                })
-                .collect(),
+            Root::ServiceBuilder => {
+                let mut layers = Vec::new();
+                for &step in &chain.steps {
+                    match &self.steps[step].kind {
+                        StepKind::Layer(stack) => layers.extend_from_slice(stack),
+                        StepKind::Other { layer } => layers.push(*layer),
+                        _ => {}
+                    }
+                }
+                layers
+            }
             // Builder methods on a layer (`TraceLayer::new_for_http().on_request(..)`)
             // configure that one layer.
             Root::Layer(layer) => vec![*layer],
@@ -139,8 +139,29 @@ impl Model {
     }
 }
 
-/// Bindings in scope: each name with the chains its value may have been built by.
-type Env = HashMap<String, Vec<Chain>>;
+/// Bindings in scope, the latest last: each name with the chains its value may
+/// have been built by, or `None` where a pattern binds it to something unknown.
+/// A few dozen names at most, so a vector searched from the end does.
+#[derive(Clone, Default)]
+struct Env(Vec<(String, Option<Vec<Chain>>)>);
+
+impl Env {
+    fn get(&self, name: &str) -> Option<&Vec<Chain>> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(bound, _)| bound == name)
+            .and_then(|(_, value)| value.as_ref())
+    }
+
+    fn insert(&mut self, name: String, value: Vec<Chain>) {
+        self.0.push((name, Some(value)));
+    }
+
+    fn remove(&mut self, name: String) {
+        self.0.push((name, None));
+    }
+}
 
 #[derive(Default)]
 struct Reader {
@@ -284,11 +305,10 @@ impl Reader {
                 Vec::new()
             }
             Expr::Tuple(tuple) => {
-                let layers = tuple
-                    .elems
-                    .iter()
-                    .flat_map(|elem| self.layers(elem, env))
-                    .collect();
+                let mut layers = Vec::new();
+                for elem in &tuple.elems {
+                    layers.extend(self.layers(elem, env));
+                }
                 vec![Chain {
                     root: Root::Stack(layers),
                     steps: Vec::new(),
@@ -381,10 +401,11 @@ impl Reader {
 
     /// The layers of a `.layer(..)` argument, the one that runs first first.
     fn layers(&mut self, stack: &Expr, env: &Env) -> Vec<LayerId> {
-        self.value(stack, env)
-            .iter()
-            .flat_map(|chain| self.model.stack(chain))
-            .collect()
+        let mut layers = Vec::new();
+        for chain in self.value(stack, env) {
+            layers.extend(self.model.stack(&chain));
+        }
+        layers
     }
 
     /// The root of a chain: a router, a `ServiceBuilder`, or an expression that
@@ -553,7 +574,7 @@ fn unbind(pat: &Pat, env: &mut Env) {
     while let Some(pat) = pending.pop() {
         match pat {
             Pat::Ident(binding) => {
-                env.remove(&binding.ident.to_string());
+                env.remove(binding.ident.to_string());
                 pending.extend(binding.subpat.as_ref().map(|(_, sub)| &**sub));
             }
             Pat::Type(typed) => pending.push(&typed.pat),
@@ -573,18 +594,26 @@ fn unbind(pat: &Pat, env: &mut Env) {
 /// The direct subexpressions of expressions the reader does not model, read only
 /// for the `return`s they may hold.
 fn children(expr: &Expr) -> Vec<&Expr> {
+    let mut found: Vec<&Expr> = Vec::new();
     match expr {
-        Expr::Array(array) => array.elems.iter().collect(),
-        Expr::Binary(binary) => vec![&binary.left, &binary.right],
-        Expr::Break(jump) => jump.expr.iter().map(|expr| &**expr).collect(),
-        Expr::Cast(cast) => vec![&cast.expr],
-        Expr::Field(field) => vec![&field.base],
-        Expr::Index(index) => vec![&index.expr, &index.index],
-        Expr::Range(range) => range.start.iter().chain(&range.end).map(|e| &**e).collect(),
-        Expr::RawAddr(addr) => vec![&addr.expr],
-        Expr::Repeat(repeat) => vec![&repeat.expr, &repeat.len],
-        Expr::Unary(unary) => vec![&unary.expr],
-        Expr::Yield(value) => value.expr.iter().map(|expr| &**expr).collect(),
-        _ => Vec::new(),
+        Expr::Array(array) => found.extend(&array.elems),
+        Expr::Binary(binary) => found.extend([&*binary.left, &*binary.right]),
+        Expr::Break(jump) => found.extend(jump.expr.as_deref()),
+        Expr::Cast(cast) => found.push(&cast.expr),
+        Expr::Field(field) => found.push(&field.base),
+        Expr::Index(index) => found.extend([&*index.expr, &*index.index]),
+        Expr::Range(range) => found.extend(
+            range
+                .start
+                .as_deref()
+                .into_iter()
+                .chain(range.end.as_deref()),
+        ),
+        Expr::RawAddr(addr) => found.push(&addr.expr),
+        Expr::Repeat(repeat) => found.extend([&*repeat.expr, &*repeat.len]),
+        Expr::Unary(unary) => found.push(&unary.expr),
+        Expr::Yield(value) => found.extend(value.expr.as_deref()),
+        _ => {}
     }
+    found
 }

@@ -558,3 +558,49 @@ fn functions_in(items: &[syn::Item]) -> Vec<(TokenStream, Context)> {
     }
     found
 }
+
+/// A router function of `routes` routes and `layers` layers, half of them
+/// `.layer(..)` calls between the routes and half in a `ServiceBuilder`.
+pub(crate) fn large_router(routes: usize, layers: usize) -> TokenStream {
+    let mut chain = quote!(Router::new());
+    for i in 0..routes {
+        let path = format!("/resource{i}/{{id}}");
+        chain = quote!(#chain.route(#path, get(handler)));
+        if i % (routes / (layers / 2)).max(1) == 0 {
+            chain = quote!(#chain.layer(TimeoutLayer::new(Duration::from_secs(10))));
+        }
+    }
+    let stack = (0..layers / 2).map(|_| quote!(.layer(CompressionLayer::new())));
+    quote! {
+        pub fn app(state: AppState) -> Router {
+            let stack = ServiceBuilder::new() #(#stack)*;
+            #chain.layer(stack).with_state(state)
+        }
+    }
+}
+
+/// How long the attribute takes on a router of 200 routes and 30 layers. Run it
+/// in release, where the compiler's proc-macro build is optimised too:
+/// `cargo test --release -p kamal-healthcheck-macros expansion_time -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check; run on demand"]
+fn expansion_time_of_a_large_router() {
+    let item = large_router(200, 30);
+    let out = crate::attribute(quote!(), item.clone()).to_string();
+    assert!(out.contains("route_service") && !out.contains("compile_error"));
+    let mut times: Vec<std::time::Duration> = (0..200)
+        .map(|_| {
+            let (args, item) = (quote!(), item.clone());
+            let start = std::time::Instant::now();
+            std::hint::black_box(crate::attribute(args, item));
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "expansion of 200 routes and 30 layers ({} tokens in): median {:?}, max {:?}",
+        item.into_iter().count(),
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+}

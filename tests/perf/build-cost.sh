@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# What kamal-healthcheck costs at build time.
+#
+#   bash tests/perf/build-cost.sh [runs, default 5]
+#
+# 1. Clean debug build of a typical axum + tokio (`macros`) app, without and with
+#    `#[kamal_healthcheck]` (the only difference: the dependency and the attribute;
+#    both resolve against this workspace's Cargo.lock, so the rest of the tree is
+#    the same). Runs alternate; the median of each is reported.
+# 2. Rebuild of a crate holding one router function of 200 routes and 30 layers,
+#    without and with the attribute (dependencies already built): what the
+#    attribute's expansion and the code it adds cost the compiler.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+app() { # name, with (0/1)
+  local dir="$work/$1" with=$2
+  mkdir -p "$dir/src"
+  cp "$repo/Cargo.lock" "$dir/Cargo.lock"
+  {
+    printf '[package]\nname = "%s"\nversion = "0.0.0"\nedition = "2024"\n\n[dependencies]\n' "$1"
+    printf 'axum = "0.8"\ntokio = { version = "1", features = ["macros", "rt-multi-thread", "net"] }\n'
+    [ "$with" = 1 ] && printf 'kamal-healthcheck = { path = "%s/kamal-healthcheck" }\n' "$repo"
+    printf '\n[workspace]\n'
+  } >"$dir/Cargo.toml"
+}
+
+main_rs() { # with (0/1)
+  cat <<RUST
+use axum::{Router, extract::{Path, Request}, http::StatusCode, middleware::{self, Next}, response::{IntoResponse, Response}, routing::{get, post}};
+$([ "$1" = 1 ] && echo 'use kamal_healthcheck::kamal_healthcheck;')
+
+async fn allowed_hosts_only(request: Request, next: Next) -> Response {
+    match request.headers().get("host") {
+        Some(host) if host == "example.com" => next.run(request).await,
+        _ => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+async fn user(Path(id): Path<u32>) -> String { format!("user {id}") }
+
+$([ "$1" = 1 ] && echo '#[kamal_healthcheck]')
+fn app() -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/users/{id}", get(user))
+        .route("/users", post(|| async { StatusCode::CREATED }))
+        .layer(middleware::from_fn(allowed_hosts_only))
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    axum::serve(listener, app()).await
+}
+RUST
+}
+
+large_rs() { # with (0/1)
+  echo 'use std::time::Duration;'
+  echo 'use axum::{Router, routing::get, middleware::{self, Next}, extract::Request, response::Response};'
+  [ "$1" = 1 ] && echo 'use kamal_healthcheck::kamal_healthcheck;'
+  echo 'async fn handler() -> &'"'"'static str { "ok" }'
+  echo 'async fn pass(request: Request, next: Next) -> Response { next.run(request).await }'
+  [ "$1" = 1 ] && echo '#[kamal_healthcheck]'
+  echo 'pub fn app() -> Router {'
+  echo '    let _ = Duration::from_secs(1);'
+  echo '    Router::new()'
+  for i in $(seq 0 199); do
+    echo "        .route(\"/resource$i/{id}\", get(handler))"
+    if [ $((i % 7)) = 0 ] && [ "$i" -le 196 ]; then echo '        .layer(middleware::from_fn(pass))'; fi
+  done
+  echo '}'
+}
+
+seconds() {
+  local start end
+  start=$(date +%s.%N)
+  "$@" >"$work/last.log" 2>&1 || { cat "$work/last.log" >&2; exit 1; }
+  end=$(date +%s.%N)
+  awk "BEGIN {print $end - $start}"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+app without 0; main_rs 0 >"$work/without/src/main.rs"
+app with 1; main_rs 1 >"$work/with/src/main.rs"
+# Fetch once, so that no run includes a download.
+for v in without with; do (cd "$work/$v" && cargo fetch -q); done
+
+: >"$work/times.without"; : >"$work/times.with"
+for run in $(seq "$runs"); do
+  for v in without with; do
+    rm -rf "$work/$v/target"
+    t=$(cd "$work/$v" && seconds cargo build -q --offline)
+    echo "$t" >>"$work/times.$v"
+    echo "clean build $run, $v: ${t}s" >&2
+  done
+done
+without=$(median <"$work/times.without"); with=$(median <"$work/times.with")
+echo "| clean debug build of a typical app | without | with | ratio |"
+echo "|---|---:|---:|---:|"
+awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %.1f s | %.1f s | %.3fx |\n", n, a, b, b / a}'
+
+# 2: the large router, in a lib crate whose dependencies the first run builds.
+for v in without with; do
+  app "large-$v" "$([ $v = with ] && echo 1 || echo 0)"
+  sed -i 's/^\[dependencies\]/[lib]\npath = "src\/lib.rs"\n\n[dependencies]/' "$work/large-$v/Cargo.toml"
+  large_rs "$([ $v = with ] && echo 1 || echo 0)" >"$work/large-$v/src/lib.rs"
+  (cd "$work/large-$v" && cargo build -q --offline)
+done
+: >"$work/times.large-without"; : >"$work/times.large-with"
+for run in $(seq "$runs"); do
+  for v in without with; do
+    touch "$work/large-$v/src/lib.rs"
+    t=$(cd "$work/large-$v" && seconds cargo build -q --offline)
+    echo "$t" >>"$work/times.large-$v"
+  done
+done
+without=$(median <"$work/times.large-without"); with=$(median <"$work/times.large-with")
+echo
+echo "| rebuild of one router fn, 200 routes + 29 layers | without | with | difference |"
+echo "|---|---:|---:|---:|"
+awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %.2f s | %.2f s | %+.2f s |\n", n, a, b, b - a}'
