@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # What kamal-healthcheck costs at build time.
 #
-#   bash tests/perf/build-cost.sh [runs, default 5]
+#   bash tests/perf/build-cost.sh [runs, default 5] [all | clean | large]
 #
 # 1. Clean debug build of a typical axum + tokio (`macros`) app, without and with
 #    `#[kamal_healthcheck]` (the only difference: the dependency and the attribute;
 #    both resolve against this workspace's Cargo.lock, so the rest of the tree is
 #    the same). Runs alternate; the median of each is reported.
 # 2. Rebuild of a crate holding one router function of 200 routes and 30 layers,
-#    without and with the attribute (dependencies already built): what the
-#    attribute's expansion and the code it adds cost the compiler.
+#    without and with the attribute (dependencies already built, incremental
+#    compilation off so that the crate is compiled whole): what the attribute's
+#    expansion and the code it adds cost the compiler.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-5}
+part=${2:-all}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -85,6 +87,7 @@ seconds() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+if [ "$part" != large ]; then
 app without 0; main_rs 0 >"$work/without/src/main.rs"
 app with 1; main_rs 1 >"$work/with/src/main.rs"
 # Fetch once, so that no run includes a download.
@@ -104,7 +107,11 @@ echo "| clean debug build of a typical app | without | with | ratio |"
 echo "|---|---:|---:|---:|"
 awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %.1f s | %.1f s | %.3fx |\n", n, a, b, b / a}'
 
-# 2: the large router, in a lib crate whose dependencies the first run builds.
+fi
+
+# 2: the large router, in a lib crate.
+[ "$part" = clean ] && exit 0
+export CARGO_INCREMENTAL=0
 for v in without with; do
   app "large-$v" "$([ $v = with ] && echo 1 || echo 0)"
   sed -i 's/^\[dependencies\]/[lib]\npath = "src\/lib.rs"\n\n[dependencies]/' "$work/large-$v/Cargo.toml"
@@ -120,7 +127,6 @@ for run in $(seq "$runs"); do
   done
 done
 without=$(median <"$work/times.large-without"); with=$(median <"$work/times.large-with")
-echo
 echo "| rebuild of one router fn, 200 routes + 29 layers | without | with | difference |"
 echo "|---|---:|---:|---:|"
 awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %.2f s | %.2f s | %+.2f s |\n", n, a, b, b - a}'

@@ -20,7 +20,7 @@ echo "|---|---|---:|---:|---:|"
 for variant in bare attribute layer handwritten; do
   taskset -c 0 ./target/release/serve "$variant" "$port" &
   server=$!
-  trap 'kill $server 2>/dev/null' EXIT
+  trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 50); do
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
     sleep 0.1
