@@ -1,40 +1,158 @@
 //! The healthcheck's answer, the same whether a [`HealthCheck`](crate::HealthCheck)
 //! service or the route installed by `#[kamal_healthcheck]` gives it.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Response, StatusCode};
 
-const BODY: &str = "OK";
+use crate::readiness::{Begin, Outcome, Probe, Readiness};
 
-/// Builds the answer to a request for the healthcheck path.
-///
-/// `GET` gets `200 OK` with the body `OK`; `HEAD` the same headers without a body;
-/// any other method `405` with `allow: GET, HEAD`. Nothing of the request but its
-/// method is looked at, so nothing of it can be echoed.
-pub(crate) fn answer<B: From<&'static str>>(method: &Method) -> Response<B> {
-    let healthy = |body: &'static str| {
-        let mut response = Response::new(B::from(body));
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        // Explicit, so a HEAD answer states the length its GET twin has.
-        headers.insert(CONTENT_LENGTH, HeaderValue::from_static("2"));
-        response
+/// What the answer's body is made of. `ResBody: From<&'static str> + From<String>`
+/// keeps the inner service's body type (axum's `Body`, hyper's `Full<Bytes>`).
+pub(crate) enum Text {
+    /// A fixed text and its length, written out: formatting a length at run time
+    /// would allocate on every probe.
+    Static(&'static str, &'static str),
+    Owned(String),
+}
+
+const OK: Text = Text::Static("OK", "2");
+const STARTING: Text = Text::Static("starting\n", "9");
+
+impl Text {
+    fn content_length(&self) -> HeaderValue {
+        match self {
+            Self::Static(_, length) => HeaderValue::from_static(length),
+            Self::Owned(text) => HeaderValue::from(text.len()),
+        }
+    }
+
+    fn into_body<B: From<&'static str> + From<String>>(self) -> B {
+        match self {
+            Self::Static(text, _) => B::from(text),
+            Self::Owned(text) => B::from(text),
+        }
+    }
+}
+
+/// Answers a request for the healthcheck path, running the readiness checks if
+/// there are any (only for `GET` and `HEAD`).
+pub(crate) fn begin<B>(method: &Method, readiness: Option<&Arc<Readiness>>) -> Answering<B>
+where
+    B: From<&'static str> + From<String>,
+{
+    let head = *method == Method::HEAD;
+    if !(head || *method == Method::GET) {
+        return Answering::ready(not_allowed());
+    }
+    let Some(readiness) = readiness else {
+        return Answering::ready(respond(StatusCode::OK, OK, head));
     };
-    if *method == Method::GET {
-        healthy(BODY)
-    } else if *method == Method::HEAD {
-        healthy("")
-    } else {
-        let mut response = Response::new(B::from(""));
-        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        response
+    match readiness.begin() {
+        Begin::Starting => {
+            Answering::ready(respond(StatusCode::SERVICE_UNAVAILABLE, STARTING, head))
+        }
+        Begin::Done(outcome) => Answering::ready(outcome_response(&outcome, readiness, head)),
+        Begin::Wait(probe) => Answering {
+            state: State::Checking {
+                probe,
+                readiness: Arc::clone(readiness),
+                head,
+            },
+        },
+    }
+}
+
+/// The answer to a `GET` (or, without its body, a `HEAD`): `content-length` is
+/// always the `GET` body's, so a `HEAD` answer says what its `GET` twin carries.
+fn respond<B>(status: StatusCode, text: Text, head: bool) -> Response<B>
+where
+    B: From<&'static str> + From<String>,
+{
+    let length = text.content_length();
+    let body = if head { B::from("") } else { text.into_body() };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(CONTENT_LENGTH, length);
+    response
+}
+
+fn not_allowed<B: From<&'static str>>() -> Response<B> {
+    let mut response = Response::new(B::from(""));
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
+}
+
+fn outcome_response<B>(outcome: &Outcome, readiness: &Readiness, head: bool) -> Response<B>
+where
+    B: From<&'static str> + From<String>,
+{
+    match readiness.report(outcome) {
+        None => respond(StatusCode::OK, OK, head),
+        Some(report) => respond(StatusCode::SERVICE_UNAVAILABLE, Text::Owned(report), head),
+    }
+}
+
+/// The answer, ready at once or after the readiness checks have run.
+pub(crate) struct Answering<B> {
+    state: State<B>,
+}
+
+enum State<B> {
+    Ready(Option<Response<B>>),
+    Checking {
+        probe: Probe,
+        readiness: Arc<Readiness>,
+        head: bool,
+    },
+}
+
+impl<B> Answering<B> {
+    fn ready(response: Response<B>) -> Self {
+        Self {
+            state: State::Ready(Some(response)),
+        }
+    }
+}
+
+// Nothing in it is pinned: the checks' futures are boxed inside the shared run.
+impl<B> Unpin for Answering<B> {}
+
+impl<B> Future for Answering<B>
+where
+    B: From<&'static str> + From<String>,
+{
+    type Output = Response<B>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response<B>> {
+        match &mut self.state {
+            State::Ready(response) => Poll::Ready(
+                response
+                    .take()
+                    .expect("the healthcheck's answer polled after completion"),
+            ),
+            State::Checking {
+                probe,
+                readiness,
+                head,
+            } => match Pin::new(probe).poll(cx) {
+                Poll::Ready(outcome) => Poll::Ready(outcome_response(&outcome, readiness, *head)),
+                Poll::Pending => Poll::Pending,
+            },
+        }
     }
 }
 
@@ -43,7 +161,12 @@ mod tests {
     use super::*;
 
     fn parts(method: Method) -> (StatusCode, Vec<(String, String)>, String) {
-        let response: Response<String> = answer(&method);
+        let Answering {
+            state: State::Ready(Some(response)),
+        } = begin::<String>(&method, None)
+        else {
+            panic!("no checks: the answer is ready at once");
+        };
         let headers = response
             .headers()
             .iter()
@@ -73,6 +196,16 @@ mod tests {
         let (status, headers, body) = parts(Method::HEAD);
         assert_eq!((status, body), (StatusCode::OK, String::new()));
         assert_eq!(headers, parts(Method::GET).1);
+    }
+
+    #[test]
+    fn static_texts_state_their_length() {
+        for text in [OK, STARTING] {
+            let Text::Static(text, length) = text else {
+                unreachable!()
+            };
+            assert_eq!(text.len().to_string(), length);
+        }
     }
 
     #[test]

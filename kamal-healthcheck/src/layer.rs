@@ -1,17 +1,22 @@
 //! [`HealthCheckLayer`] and its service [`HealthCheck`]: the healthcheck around a whole app.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::answer::answer;
+use crate::answer::{Answering, begin};
 use crate::path::{DEFAULT_PATH, HealthCheckPath, InvalidPath};
+use crate::readiness::{Config, PROXY_TIMEOUT, Readiness, StartupGate};
+use crate::timer::Timer;
 
 /// Wraps a service in a [`HealthCheck`], which answers kamal-proxy's probe
 /// itself and passes every other request to the service untouched.
@@ -36,9 +41,11 @@ use crate::path::{DEFAULT_PATH, HealthCheckPath, InvalidPath};
 /// // `app` can be handed to `axum::serve` as it is.
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HealthCheckLayer {
     path: HealthCheckPath,
+    /// Checks, gate and their shared state; `None` answers `200` at once.
+    readiness: Option<Arc<Readiness>>,
 }
 
 impl HealthCheckLayer {
@@ -51,6 +58,7 @@ impl HealthCheckLayer {
     pub const fn new() -> Self {
         Self {
             path: HealthCheckPath::Static(DEFAULT_PATH),
+            readiness: None,
         }
     }
 
@@ -89,7 +97,10 @@ impl HealthCheckLayer {
     /// # Ok::<(), kamal_healthcheck::InvalidPath>(())
     /// ```
     pub fn try_with_path(path: impl Into<Cow<'static, str>>) -> Result<Self, InvalidPath> {
-        HealthCheckPath::new(path.into()).map(|path| Self { path })
+        HealthCheckPath::new(path.into()).map(|path| Self {
+            path,
+            readiness: None,
+        })
     }
 
     /// The path this healthcheck answers.
@@ -99,6 +110,138 @@ impl HealthCheckLayer {
     /// ```
     pub fn path(&self) -> &str {
         self.path.as_str()
+    }
+
+    /// Adds a readiness check: the healthcheck answers `200` only when every
+    /// check passes, and `503` otherwise, one line per failed check
+    /// (`db: failed`, `db: timed out after 2s`, `db: panicked`).
+    ///
+    /// `check` starts one run of the check; it is called once per run, and runs
+    /// are shared: probes arriving while the checks run wait for that run, and its
+    /// outcome is reused for [`cache_for`](Self::cache_for). All checks of a run
+    /// run concurrently, within [`deadline`](Self::deadline). A check that panics
+    /// fails; the server keeps serving.
+    ///
+    /// ```
+    /// use kamal_healthcheck::HealthCheckLayer;
+    ///
+    /// #[derive(Clone)]
+    /// struct Pool;
+    /// impl Pool {
+    ///     async fn ping(&self) -> Result<(), std::io::Error> { Ok(()) }
+    /// }
+    ///
+    /// let pool = Pool;
+    /// let layer = HealthCheckLayer::new().check("db", move || {
+    ///     let pool = pool.clone();
+    ///     async move { pool.ping().await }
+    /// });
+    /// ```
+    pub fn check<F, Fut, E>(self, name: impl Into<Cow<'static, str>>, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display,
+    {
+        self.configure(|config| config.add_check(name.into(), check))
+    }
+
+    /// How long every check of a run may take (2 s unless set). A check still
+    /// running then fails as timed out, so the answer always comes before
+    /// kamal-proxy's 5-second timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let layer = kamal_healthcheck::HealthCheckLayer::new().deadline(Duration::from_millis(1500));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `deadline` is zero or not below kamal-proxy's 5-second timeout.
+    #[track_caller]
+    pub fn deadline(self, deadline: Duration) -> Self {
+        assert!(
+            !deadline.is_zero() && deadline < PROXY_TIMEOUT,
+            "a check deadline of {deadline:?}: it must be above zero and below kamal-proxy's \
+             5 s timeout, or the probe times out before the healthcheck answers"
+        );
+        self.configure(|config| config.deadline = deadline)
+    }
+
+    /// How long a run's outcome answers further probes (1 s unless set; zero
+    /// runs the checks for every probe that does not find a run in flight).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let layer = kamal_healthcheck::HealthCheckLayer::new().cache_for(Duration::ZERO);
+    /// ```
+    pub fn cache_for(self, cache_for: Duration) -> Self {
+        self.configure(|config| config.cache_for = cache_for)
+    }
+
+    /// Whether a failed check's line shows its error (`db: failed: connection
+    /// refused`). Off unless set: the healthcheck path is public, and error texts
+    /// can carry host names and credentials.
+    ///
+    /// ```
+    /// let layer = kamal_healthcheck::HealthCheckLayer::new().error_details(true);
+    /// ```
+    pub fn error_details(self, show: bool) -> Self {
+        self.configure(|config| config.error_details = show)
+    }
+
+    /// Answers `503` with the body `starting`, without running any check, until
+    /// `gate` is opened. See [`StartupGate`].
+    ///
+    /// ```
+    /// use kamal_healthcheck::{HealthCheckLayer, StartupGate};
+    ///
+    /// let gate = StartupGate::new();
+    /// let layer = HealthCheckLayer::new().gate(&gate);
+    /// gate.open();
+    /// ```
+    pub fn gate(self, gate: &StartupGate) -> Self {
+        self.configure(|config| config.gate = Some(gate.clone()))
+    }
+
+    /// The [`Timer`] for check deadlines; [`TokioTimer`](crate::TokioTimer) with
+    /// the `tokio` feature (on by default). Without it, a layer with checks needs
+    /// one.
+    ///
+    /// ```
+    /// let layer = kamal_healthcheck::HealthCheckLayer::new().timer(kamal_healthcheck::TokioTimer);
+    /// ```
+    pub fn timer(self, timer: impl Timer) -> Self {
+        self.configure(|config| config.timer = Some(Arc::new(timer)))
+    }
+
+    /// The readiness configuration, shared by every service this layer makes.
+    pub(crate) fn readiness(&self) -> Option<&Arc<Readiness>> {
+        self.readiness.as_ref()
+    }
+
+    /// Changes the configuration; the shared state starts afresh, as the layer is
+    /// still being built.
+    fn configure(mut self, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self
+            .readiness
+            .as_ref()
+            .map(|readiness| readiness.config().clone())
+            .unwrap_or_default();
+        change(&mut config);
+        self.readiness = Some(Arc::new(Readiness::new(config)));
+        self
+    }
+}
+
+impl fmt::Debug for HealthCheckLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthCheckLayer")
+            .field("path", &self.path())
+            .field("readiness", &self.readiness.is_some())
+            .finish()
     }
 }
 
@@ -111,10 +254,25 @@ impl Default for HealthCheckLayer {
 impl<S> Layer<S> for HealthCheckLayer {
     type Service = HealthCheck<S>;
 
+    /// # Panics
+    ///
+    /// If the layer has checks but no [`Timer`] (the `tokio` feature is off and
+    /// [`timer`](HealthCheckLayer::timer) was not called): without one, no
+    /// deadline could be kept.
+    #[track_caller]
     fn layer(&self, inner: S) -> Self::Service {
+        if let Some(readiness) = &self.readiness {
+            let config = readiness.config();
+            assert!(
+                config.timer.is_some() || !config.has_checks(),
+                "HealthCheckLayer has checks but no timer for their deadlines: enable the \
+                 `tokio` feature of kamal-healthcheck (on by default) or call `.timer(..)`"
+            );
+        }
         HealthCheck {
             inner,
             path: self.path.clone(),
+            readiness: self.readiness.clone(),
         }
     }
 }
@@ -127,8 +285,9 @@ impl<S> Layer<S> for HealthCheckLayer {
 /// never looked at, and the inner service is not called. Every other request goes
 /// to the inner service as it is, at the cost of one string comparison.
 ///
-/// The answer's body is made with `ResBody::from(&'static str)`, so the response
-/// type stays the inner service's: an axum `Router` wrapped in it can still be
+/// The answer's body is made with `ResBody::from(&'static str)` (or `From<String>`
+/// for the report of failed readiness checks), so the response type stays the
+/// inner service's: an axum `Router` wrapped in it can still be
 /// given to `axum::serve`.
 ///
 /// ```
@@ -150,10 +309,21 @@ impl<S> Layer<S> for HealthCheckLayer {
 ///
 /// Readiness is the inner service's: `poll_ready` asks it, as every tower
 /// middleware does. An axum `Router` is always ready.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HealthCheck<S> {
     inner: S,
     path: HealthCheckPath,
+    readiness: Option<Arc<Readiness>>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for HealthCheck<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HealthCheck")
+            .field("inner", &self.inner)
+            .field("path", &self.path())
+            .field("readiness", &self.readiness.is_some())
+            .finish()
+    }
 }
 
 impl<S> HealthCheck<S> {
@@ -213,7 +383,7 @@ impl<S> HealthCheck<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HealthCheck<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: From<&'static str>,
+    ResBody: From<&'static str> + From<String>,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -229,7 +399,7 @@ where
         if request.uri().path() == self.path.as_str() {
             ResponseFuture {
                 kind: Kind::Answer {
-                    response: Some(answer(request.method())),
+                    answer: begin(request.method(), self.readiness.as_ref()),
                 },
             }
         } else {
@@ -243,8 +413,9 @@ where
 }
 
 pin_project! {
-    /// The future of [`HealthCheck`]: the healthcheck's answer, ready at once, or
-    /// the inner service's own future, polled in place (never boxed).
+    /// The future of [`HealthCheck`]: the healthcheck's answer (ready at once, or
+    /// when the readiness checks are done), or the inner service's own future,
+    /// polled in place (never boxed).
     pub struct ResponseFuture<F, B> {
         #[pin]
         kind: Kind<F, B>,
@@ -254,7 +425,7 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<F, B> {
-        Answer { response: Option<Response<B>> },
+        Answer { answer: Answering<B> },
         Inner { #[pin] future: F },
     }
 }
@@ -262,6 +433,7 @@ pin_project! {
 impl<F, B, E> Future for ResponseFuture<F, B>
 where
     F: Future<Output = Result<Response<B>, E>>,
+    B: From<&'static str> + From<String>,
 {
     type Output = Result<Response<B>, E>;
 
@@ -269,9 +441,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => future.poll(cx),
-            KindProj::Answer { response } => Poll::Ready(Ok(response
-                .take()
-                .expect("ResponseFuture polled after completion"))),
+            KindProj::Answer { answer } => Pin::new(answer).poll(cx).map(Ok),
         }
     }
 }

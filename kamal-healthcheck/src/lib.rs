@@ -23,10 +23,16 @@ mod answer;
 mod layer;
 mod path;
 mod path_rules;
+mod readiness;
 mod route;
+mod timer;
 
 pub use layer::{HealthCheck, HealthCheckLayer, ResponseFuture};
 pub use path::{DEFAULT_PATH, InvalidPath};
+pub use readiness::StartupGate;
+pub use timer::Timer;
+#[cfg(feature = "tokio")]
+pub use timer::TokioTimer;
 
 /// Installs the healthcheck in the axum `Router` the annotated function returns,
 /// ahead of everything the function added to it.
@@ -58,5 +64,5 @@ pub use kamal_healthcheck_macros::kamal_healthcheck;
 #[doc(hidden)]
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
-    pub use crate::route::{AnswerBody, Route};
+    pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture};
 }

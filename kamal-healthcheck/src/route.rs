@@ -2,8 +2,9 @@
 //! path. Not public API: only the attribute's expansion names it.
 
 use std::convert::Infallible;
-use std::future::{Ready, ready};
+use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -11,34 +12,86 @@ use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use tower_service::Service;
 
-use crate::answer::answer;
+use crate::HealthCheckLayer;
+use crate::answer::{Answering, begin};
+use crate::readiness::Readiness;
 
 /// Answers every request it is given with the healthcheck's answer. axum routes
 /// only requests whose path is exactly the route's path to it.
+///
+/// Zero-sized: axum clones a route's boxed service for every request it routes
+/// there, and cloning a box of nothing allocates nothing.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Route;
 
 impl<B> Service<Request<B>> for Route {
     type Response = Response<AnswerBody>;
     type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
+    type Future = RouteFuture;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        ready(Ok(answer(request.method())))
+        RouteFuture(begin(request.method(), None))
     }
 }
 
-/// The body of [`Route`]'s answer: a static string, sent in one frame.
+/// [`Route`] with readiness checks or a start-up gate: answers as the layer it is
+/// made from does (its checks and gate; not its path, which is the route's).
+#[derive(Clone)]
+pub struct CheckedRoute {
+    readiness: Option<Arc<Readiness>>,
+}
+
+impl CheckedRoute {
+    /// The route answering as `layer` does.
+    pub fn from_layer(layer: &HealthCheckLayer) -> Self {
+        Self {
+            readiness: layer.readiness().cloned(),
+        }
+    }
+}
+
+impl<B> Service<Request<B>> for CheckedRoute {
+    type Response = Response<AnswerBody>;
+    type Error = Infallible;
+    type Future = RouteFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        RouteFuture(begin(request.method(), self.readiness.as_ref()))
+    }
+}
+
+/// The future of [`Route`] and [`CheckedRoute`].
+pub struct RouteFuture(Answering<AnswerBody>);
+
+impl Future for RouteFuture {
+    type Output = Result<Response<AnswerBody>, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(Ok)
+    }
+}
+
+/// The body of [`Route`]'s answer, sent in one frame.
 #[derive(Debug)]
-pub struct AnswerBody(&'static str);
+pub struct AnswerBody(Bytes);
 
 impl From<&'static str> for AnswerBody {
     fn from(text: &'static str) -> Self {
-        Self(text)
+        Self(Bytes::from_static(text.as_bytes()))
+    }
+}
+
+impl From<String> for AnswerBody {
+    fn from(text: String) -> Self {
+        Self(Bytes::from(text))
     }
 }
 
@@ -50,10 +103,8 @@ impl Body for AnswerBody {
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let text = std::mem::take(&mut self.0);
-        Poll::Ready(
-            (!text.is_empty()).then(|| Ok(Frame::data(Bytes::from_static(text.as_bytes())))),
-        )
+        let data = std::mem::take(&mut self.0);
+        Poll::Ready((!data.is_empty()).then(|| Ok(Frame::data(data))))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -29,6 +29,7 @@ where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .unwrap();
     bencher
@@ -51,6 +52,11 @@ fn attribute(bencher: Bencher, kind: &str) {
 #[divan::bench(args = KINDS)]
 fn layer(bencher: Bencher, kind: &str) {
     bench(bencher, apps::layered(), kind);
+}
+
+#[divan::bench(args = KINDS)]
+fn checks(bencher: Bencher, kind: &str) {
+    bench(bencher, apps::layered_with_checks(), kind);
 }
 
 #[divan::bench(args = KINDS)]

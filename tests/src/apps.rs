@@ -9,13 +9,13 @@ use axum::http::{StatusCode, header::HOST};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use kamal_healthcheck::{HealthCheck, HealthCheckLayer, kamal_healthcheck};
+use kamal_healthcheck::{HealthCheck, HealthCheckLayer, StartupGate, kamal_healthcheck};
 use std::convert::Infallible;
 
 use tower::{Layer, Service, ServiceExt};
 
 /// The variants, in the order tables list them.
-pub const VARIANTS: [&str; 4] = ["bare", "attribute", "layer", "handwritten"];
+pub const VARIANTS: [&str; 5] = ["bare", "attribute", "layer", "checks", "handwritten"];
 /// The requests: a normal one to a route with a path parameter, and kamal-proxy's probe.
 pub const KINDS: [&str; 2] = ["normal", "healthcheck"];
 
@@ -75,6 +75,17 @@ pub fn layered() -> HealthCheck<Router> {
     HealthCheckLayer::new().layer(bare())
 }
 
+/// The bare app inside a `HealthCheckLayer` with a readiness check and an
+/// (opened) start-up gate: what readiness costs requests that are not probes.
+pub fn layered_with_checks() -> HealthCheck<Router> {
+    let gate = StartupGate::new();
+    gate.open();
+    HealthCheckLayer::new()
+        .gate(&gate)
+        .check("db", || async { Ok::<(), Infallible>(()) })
+        .layer(bare())
+}
+
 /// The bare app with the hand-written healthcheck middleware outermost.
 pub fn handwritten() -> Router {
     bare().layer(from_fn(answer_up))
@@ -106,6 +117,7 @@ pub async fn drive_variant(variant: &str, kind: &str, count: u64) -> StatusCode 
         "bare" => drive(bare(), kind, count).await,
         "attribute" => drive(annotated(), kind, count).await,
         "layer" => drive(layered(), kind, count).await,
+        "checks" => drive(layered_with_checks(), kind, count).await,
         "handwritten" => drive(handwritten(), kind, count).await,
         other => panic!("unknown variant {other}; the variants are {VARIANTS:?}"),
     }

@@ -27,6 +27,7 @@ const HIGH: u64 = 6_000;
 
 fn run(variant: &str, kind: &str, count: u64) -> StatusCode {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .unwrap();
     runtime.block_on(drive_variant(variant, kind, count))
@@ -98,6 +99,7 @@ fn main() {
     let bars = [
         ("normal", "attribute", "bare", 1.01),
         ("normal", "layer", "bare", 1.01),
+        ("normal", "checks", "bare", 1.01),
         ("healthcheck", "attribute", "handwritten", 0.90),
         ("healthcheck", "layer", "handwritten", 0.50),
     ];

@@ -30,6 +30,10 @@ fn main() -> std::io::Result<()> {
                 let app = ServiceExt::<Request>::into_make_service(apps::layered());
                 axum::serve(listener, app).await
             }
+            "checks" => {
+                let app = ServiceExt::<Request>::into_make_service(apps::layered_with_checks());
+                axum::serve(listener, app).await
+            }
             "handwritten" => axum::serve(listener, apps::handwritten()).await,
             other => panic!("unknown variant {other}; the variants are {VARIANTS:?}"),
         }

@@ -1,0 +1,428 @@
+//! Readiness: named checks run before answering "ready", concurrently, each within
+//! a deadline, at most one run at a time and its result reused for a moment; and a
+//! start-up gate that keeps the answer at "starting" until the app opens it.
+//!
+//! The healthcheck path bypasses the app's host checks, authentication and rate
+//! limits by design, so a probe must not be able to make the app hammer its own
+//! database: probes that arrive while the checks run wait for that run, and a
+//! finished run's outcome answers every probe for `cache_for`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use crate::timer::Timer;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// kamal-proxy gives each probe 5 seconds; a check's deadline must end before.
+pub(crate) const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+pub(crate) const DEFAULT_CACHE_FOR: Duration = Duration::from_secs(1);
+
+/// A handle the app opens when its start-up work (migrations, warm caches) is
+/// done. Until then the healthcheck answers `503` with the body `starting`,
+/// without running any check; normal requests are not affected. Clones share the
+/// gate; opening it is one atomic store.
+///
+/// ```
+/// use kamal_healthcheck::{HealthCheckLayer, StartupGate};
+///
+/// let gate = StartupGate::new();
+/// let layer = HealthCheckLayer::new().gate(&gate);
+/// assert!(!gate.is_open());
+/// // ... run migrations, warm caches ...
+/// gate.open();
+/// assert!(gate.is_open());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StartupGate(Arc<AtomicBool>);
+
+impl StartupGate {
+    /// A closed gate.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Opens the gate: from now on the healthcheck runs its checks, if any, and
+    /// answers `200` when they pass.
+    pub fn open(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    /// Whether [`open`](Self::open) has been called.
+    pub fn is_open(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// A named check: a function that starts one run of it.
+struct Check {
+    name: Cow<'static, str>,
+    start: Box<dyn Fn() -> BoxFuture<Result<(), String>> + Send + Sync>,
+}
+
+/// What a layer was configured with.
+#[derive(Clone)]
+pub(crate) struct Config {
+    checks: Vec<Arc<Check>>,
+    pub(crate) deadline: Duration,
+    pub(crate) cache_for: Duration,
+    pub(crate) error_details: bool,
+    pub(crate) gate: Option<StartupGate>,
+    pub(crate) timer: Option<Arc<dyn Timer>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            checks: Vec::new(),
+            deadline: DEFAULT_DEADLINE,
+            cache_for: DEFAULT_CACHE_FOR,
+            error_details: false,
+            gate: None,
+            #[cfg(feature = "tokio")]
+            timer: Some(Arc::new(crate::timer::TokioTimer)),
+            #[cfg(not(feature = "tokio"))]
+            timer: None,
+        }
+    }
+}
+
+impl Config {
+    pub(crate) fn add_check<F, Fut, E>(&mut self, name: Cow<'static, str>, check: F)
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: fmt::Display,
+    {
+        let start = move || -> BoxFuture<Result<(), String>> {
+            let run = check();
+            Box::pin(async move { run.await.map_err(|error| error.to_string()) })
+        };
+        self.checks.push(Arc::new(Check {
+            name,
+            start: Box::new(start),
+        }));
+    }
+
+    pub(crate) fn has_checks(&self) -> bool {
+        !self.checks.is_empty()
+    }
+}
+
+/// The configuration and the state of its runs, shared by every clone of the
+/// service that answers the healthcheck.
+pub(crate) struct Readiness {
+    config: Config,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The last finished run's outcome, and when it finished.
+    last: Option<(Instant, Arc<Outcome>)>,
+    /// The run in flight, which every probe arriving now waits for.
+    running: Option<Arc<Run>>,
+}
+
+/// How a probe is answered.
+pub(crate) enum Begin {
+    /// The gate is closed.
+    Starting,
+    /// A recent run's outcome.
+    Done(Arc<Outcome>),
+    /// After the run in flight.
+    Wait(Probe),
+}
+
+impl Readiness {
+    pub(crate) fn new(config: Config) -> Self {
+        Self {
+            config,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn begin(self: &Arc<Self>) -> Begin {
+        if let Some(gate) = &self.config.gate {
+            if !gate.is_open() {
+                return Begin::Starting;
+            }
+        }
+        if self.config.checks.is_empty() {
+            return Begin::Done(Arc::new(Outcome::default()));
+        }
+        let mut state = self.state();
+        if let Some((finished, outcome)) = &state.last {
+            if finished.elapsed() < self.config.cache_for {
+                return Begin::Done(Arc::clone(outcome));
+            }
+        }
+        // A run nobody polled to its end (every probe hung up) is abandoned:
+        // its deadline has passed, and its outcome would be stale.
+        let abandoned = |run: &Run| run.started.elapsed() > self.config.deadline * 2;
+        let run = match &state.running {
+            Some(run) if !abandoned(run) => Arc::clone(run),
+            _ => {
+                let run = Arc::new(Run::start(&self.config));
+                state.running = Some(Arc::clone(&run));
+                run
+            }
+        };
+        Begin::Wait(Probe {
+            readiness: Arc::clone(self),
+            run,
+        })
+    }
+
+    fn finish(&self, run: &Arc<Run>, outcome: &Arc<Outcome>) {
+        let mut state = self.state();
+        state.last = Some((Instant::now(), Arc::clone(outcome)));
+        if state
+            .running
+            .as_ref()
+            .is_some_and(|running| Arc::ptr_eq(running, run))
+        {
+            state.running = None;
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The body of a `503`, one line per failed check; `None` when all passed.
+    pub(crate) fn report(&self, outcome: &Outcome) -> Option<String> {
+        if outcome.failures.is_empty() {
+            return None;
+        }
+        let mut report = String::new();
+        for (name, failure) in &outcome.failures {
+            let line = match failure {
+                Failure::Failed(details) if self.config.error_details => {
+                    format!("{name}: failed: {details}\n")
+                }
+                Failure::Failed(_) => format!("{name}: failed\n"),
+                Failure::TimedOut => {
+                    format!("{name}: timed out after {:?}\n", self.config.deadline)
+                }
+                Failure::Panicked => format!("{name}: panicked\n"),
+            };
+            report.push_str(&line);
+        }
+        Some(report)
+    }
+}
+
+/// What one run of the checks found: the failed checks, in the order they were added.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    failures: Vec<(Cow<'static, str>, Failure)>,
+}
+
+#[derive(Debug)]
+enum Failure {
+    Failed(String),
+    TimedOut,
+    Panicked,
+}
+
+/// One run of all the checks, shared by the probes that wait for it. Whichever
+/// probe is polled drives it; all of them are woken when it makes progress.
+struct Run {
+    started: Instant,
+    checks: Mutex<Option<RunChecks>>,
+    outcome: OnceLock<Arc<Outcome>>,
+    waiters: Arc<Waiters>,
+}
+
+impl Run {
+    fn start(config: &Config) -> Self {
+        Self {
+            started: Instant::now(),
+            checks: Mutex::new(Some(RunChecks::start(config))),
+            outcome: OnceLock::new(),
+            waiters: Arc::new(Waiters::default()),
+        }
+    }
+}
+
+/// The wakers of the probes waiting for a run; waking it wakes them all.
+#[derive(Default)]
+struct Waiters(Mutex<Vec<Waker>>);
+
+impl Waiters {
+    fn register(&self, waker: &Waker) {
+        let mut wakers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !wakers.iter().any(|known| known.will_wake(waker)) {
+            wakers.push(waker.clone());
+        }
+    }
+}
+
+impl Wake for Waiters {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let wakers = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// A probe waiting for a run's outcome.
+pub(crate) struct Probe {
+    readiness: Arc<Readiness>,
+    run: Arc<Run>,
+}
+
+impl Future for Probe {
+    type Output = Arc<Outcome>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Arc<Outcome>> {
+        let run = &self.run;
+        if let Some(outcome) = run.outcome.get() {
+            return Poll::Ready(Arc::clone(outcome));
+        }
+        run.waiters.register(cx.waker());
+        // Another probe polling the run right now wakes this one when it is done.
+        let Ok(mut guard) = run.checks.try_lock() else {
+            return Poll::Pending;
+        };
+        let Some(checks) = guard.as_mut() else {
+            // Finished between the first look and the lock.
+            return match run.outcome.get() {
+                Some(outcome) => Poll::Ready(Arc::clone(outcome)),
+                None => Poll::Pending,
+            };
+        };
+        let waker = Waker::from(Arc::clone(&run.waiters));
+        match Pin::new(checks).poll(&mut Context::from_waker(&waker)) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(outcome) => {
+                let outcome = Arc::new(outcome);
+                *guard = None;
+                drop(guard);
+                let outcome = Arc::clone(run.outcome.get_or_init(|| outcome));
+                self.readiness.finish(run, &outcome);
+                run.waiters.wake_by_ref();
+                Poll::Ready(outcome)
+            }
+        }
+    }
+}
+
+/// The checks of one run, polled together until all are done or the deadline
+/// passes. A check that panics, when started or when polled, fails as panicked.
+struct RunChecks {
+    pending: Vec<(usize, BoxFuture<Result<(), String>>)>,
+    checks: Vec<Arc<Check>>,
+    failures: Vec<(usize, Failure)>,
+    deadline: BoxFuture<()>,
+}
+
+impl RunChecks {
+    fn start(config: &Config) -> Self {
+        let mut run = Self {
+            pending: Vec::with_capacity(config.checks.len()),
+            checks: config.checks.clone(),
+            failures: Vec::new(),
+            deadline: Box::pin(std::future::pending()),
+        };
+        // Applying a layer with checks and no timer panics, so `None` is not
+        // reached in a server. A timer that panics (tokio's, on a runtime
+        // without its time driver) fails the run: no check runs without a deadline.
+        if let Some(timer) = &config.timer {
+            match catch_unwind(AssertUnwindSafe(|| timer.sleep(config.deadline))) {
+                Ok(deadline) => run.deadline = deadline,
+                Err(_) => {
+                    run.failures.push((TIMER, Failure::Panicked));
+                    return run;
+                }
+            }
+        }
+        for (i, check) in config.checks.iter().enumerate() {
+            match catch_unwind(AssertUnwindSafe(|| (check.start)())) {
+                Ok(future) => run.pending.push((i, future)),
+                Err(_) => run.failures.push((i, Failure::Panicked)),
+            }
+        }
+        run
+    }
+
+    fn outcome(&mut self) -> Outcome {
+        self.failures.sort_by_key(|(i, _)| *i);
+        let name = |i: usize| match self.checks.get(i) {
+            Some(check) => check.name.clone(),
+            None => Cow::Borrowed("timer"),
+        };
+        Outcome {
+            failures: self
+                .failures
+                .drain(..)
+                .map(|(i, failure)| (name(i), failure))
+                .collect(),
+        }
+    }
+}
+
+/// Where a failure of the deadline's timer is recorded among the checks' failures.
+const TIMER: usize = usize::MAX;
+
+impl Future for RunChecks {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let this = &mut *self;
+        let mut i = 0;
+        while i < this.pending.len() {
+            let (check, future) = &mut this.pending[i];
+            let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+            let failure = match polled {
+                Ok(Poll::Pending) => {
+                    i += 1;
+                    continue;
+                }
+                Ok(Poll::Ready(Ok(()))) => None,
+                Ok(Poll::Ready(Err(error))) => Some(Failure::Failed(error)),
+                Err(_) => Some(Failure::Panicked),
+            };
+            let check = *check;
+            drop(this.pending.swap_remove(i));
+            if let Some(failure) = failure {
+                this.failures.push((check, failure));
+            }
+        }
+        if this.pending.is_empty() {
+            return Poll::Ready(this.outcome());
+        }
+        match catch_unwind(AssertUnwindSafe(|| this.deadline.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) => {
+                for (check, _) in this.pending.drain(..) {
+                    this.failures.push((check, Failure::TimedOut));
+                }
+                Poll::Ready(this.outcome())
+            }
+            Err(_) => {
+                this.pending.clear();
+                this.failures.push((TIMER, Failure::Panicked));
+                Poll::Ready(this.outcome())
+            }
+        }
+    }
+}
