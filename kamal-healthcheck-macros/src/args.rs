@@ -1,4 +1,5 @@
-//! The attribute's arguments: `path = "/healthz"` and `crate = "..."`.
+//! The attribute's arguments: `path = "/healthz"`, `crate = "..."`, and the
+//! readiness arguments ([`crate::readiness`]).
 
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -6,17 +7,30 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 use crate::path_rules::problem;
+use crate::readiness::Readiness;
 
 /// kamal-proxy's default healthcheck path.
 pub(crate) const DEFAULT_PATH: &str = "/up";
 
-const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default) and `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported)";
+const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default), `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported), and for readiness `check(name = future)`, `deadline = \"2s\"`, `cache_for = \"1s\"`, `error_details = true` and `gate = <StartupGate>`";
+
+/// Every argument name, for suggestions.
+const NAMES: [&str; 7] = [
+    "path",
+    "crate",
+    "check",
+    "deadline",
+    "cache_for",
+    "error_details",
+    "gate",
+];
 
 /// The arguments, each kept with the tokens it came from for error spans.
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) path: Option<LitStr>,
     pub(crate) krate: Option<syn::Path>,
+    pub(crate) readiness: Readiness,
 }
 
 impl Args {
@@ -94,8 +108,9 @@ pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
                 },
                 Err(error) => errors.push(error),
             },
+            key if args.readiness.parse(key, &meta, &mut errors).is_some() => {}
             _ => {
-                let hint = ["path", "crate"]
+                let hint = NAMES
                     .into_iter()
                     .find(|known| close(&key, known))
                     .map(|known| format!("did you mean `{known}`? "))

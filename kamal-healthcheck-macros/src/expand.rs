@@ -11,7 +11,15 @@ use crate::function::{Function, Returns};
 /// router it returns, after everything the body did to it: `Router::layer` wraps
 /// only the routes that exist when it is called, so nothing the body added sees a
 /// request for `path`, and normal requests pay nothing for it.
-pub(crate) fn expand(function: &Function, path: &str, krate: &TokenStream) -> TokenStream {
+///
+/// With readiness arguments, `checked` builds the `HealthCheckLayer` whose checks
+/// the route runs; it is evaluated first, while the arguments it clones are there.
+pub(crate) fn expand(
+    function: &Function,
+    path: &str,
+    krate: &TokenStream,
+    checked: Option<TokenStream>,
+) -> TokenStream {
     let Function { item, ty, returns } = function;
     let ItemFn {
         attrs,
@@ -32,7 +40,13 @@ pub(crate) fn expand(function: &Function, path: &str, krate: &TokenStream) -> To
     let (outer, inner): (Vec<_>, Vec<_>) = attrs
         .iter()
         .partition(|attr| matches!(attr.style, AttrStyle::Outer));
-    let route = quote!(#krate::__private::Route);
+    let (setup, route) = match checked {
+        None => (quote!(), quote!(#krate::__private::Route)),
+        Some(layer) => (
+            quote!(let kamal_healthcheck_layer = #layer;),
+            quote!(#krate::__private::CheckedRoute::from_layer(&kamal_healthcheck_layer)),
+        ),
+    };
     // Spanned on the return type, so a type without `route_service` is reported there.
     let install = match returns {
         Returns::Router => quote_spanned!(ty.span()=> router.route_service(#path, #route)),
@@ -44,6 +58,7 @@ pub(crate) fn expand(function: &Function, path: &str, krate: &TokenStream) -> To
         #(#outer)*
         #vis #sig {
             #(#inner)*
+            #setup
             #[allow(clippy::redundant_closure_call)]
             let router: #ty = #body;
             #install

@@ -16,6 +16,7 @@ mod function;
 mod model;
 // The runtime crate's file (a symlink), so both crates accept the same paths.
 mod path_rules;
+mod readiness;
 
 use proc_macro2::TokenStream;
 
@@ -44,15 +45,32 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let model = model::Model::read(&function.item.block);
     let path = args.path();
-    match checks::check(&model, &path, args.path.is_some()) {
-        Ok(plan) if errors.is_empty() => {
-            if plan.install {
-                expand::expand(&function, &path, &args.krate())
-            } else {
-                item
-            }
+    let plan = match checks::check(&model, &path, args.path.is_some()) {
+        Ok(plan) => plan,
+        Err(error) => {
+            errors.push(error);
+            return errors.with(item);
         }
-        Ok(_) => errors.with(item),
+    };
+    let readiness = &args.readiness;
+    if !plan.install && !readiness.is_empty() {
+        errors.push(readiness.error(
+            "the attribute's readiness checks answer on the route it installs, but a hand-placed \
+             `HealthCheckLayer` answers the probe first and would never run them; remove that \
+             layer, or give it the checks (`HealthCheckLayer::new().check(..)`) instead",
+        ));
+    }
+    let route = if readiness.is_empty() {
+        Ok(None)
+    } else {
+        readiness
+            .layer(&args.krate(), &readiness::inputs(&function.item.sig))
+            .map(Some)
+    };
+    match route {
+        Ok(_) if !errors.is_empty() => errors.with(item),
+        Ok(_) if !plan.install => item,
+        Ok(checked) => expand::expand(&function, &path, &args.krate(), checked),
         Err(error) => {
             errors.push(error);
             errors.with(item)

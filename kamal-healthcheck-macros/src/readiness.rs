@@ -1,0 +1,309 @@
+//! The attribute's readiness arguments: `check(name = future)`, `deadline`,
+//! `cache_for`, `error_details` and `gate`, and what a check may capture of the
+//! annotated function's arguments.
+
+use std::time::Duration;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, FnArg, Ident, Lit, LitBool, LitStr, Meta, Pat, Token, Type};
+
+use crate::args::Errors;
+
+/// kamal-proxy gives each probe 5 seconds.
+const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The readiness arguments, as written.
+#[derive(Default)]
+pub(crate) struct Readiness {
+    pub(crate) checks: Vec<Check>,
+    deadline: Option<(LitStr, Duration)>,
+    cache_for: Option<(LitStr, Duration)>,
+    error_details: Option<LitBool>,
+    gate: Option<Expr>,
+    /// The first readiness argument, where an error about all of them goes.
+    first: Option<TokenStream>,
+}
+
+/// `check(name = future)`: `future` is evaluated anew for every run of the check.
+pub(crate) struct Check {
+    name: Ident,
+    future: Expr,
+}
+
+impl Readiness {
+    /// Reads `meta` if it is a readiness argument; `None` if it is not one.
+    pub(crate) fn parse(&mut self, key: &str, meta: &Meta, errors: &mut Errors) -> Option<()> {
+        match key {
+            "check" => match meta {
+                Meta::List(list) => match list.parse_args_with(parse_check) {
+                    Ok(check) => {
+                        if self.checks.iter().any(|known| known.name == check.name) {
+                            errors.push(syn::Error::new_spanned(
+                                &check.name,
+                                format!(
+                                    "a second check named `{}`: the failure report names each \
+                                     check, so names must differ",
+                                    check.name
+                                ),
+                            ));
+                        }
+                        self.checks.push(check);
+                    }
+                    Err(error) => errors.push(error),
+                },
+                _ => errors.push(syn::Error::new_spanned(meta, CHECK_USAGE)),
+            },
+            "deadline" => {
+                if let Some(deadline) = self.duration(meta, "deadline", errors) {
+                    let (literal, value) = &deadline;
+                    let problem = if value.is_zero() {
+                        Some("times every check out before it starts")
+                    } else if *value >= PROXY_TIMEOUT {
+                        Some(
+                            "does not end before kamal-proxy's 5 s timeout, so the probe would \
+                             time out before the healthcheck answers",
+                        )
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = problem {
+                        errors.push(syn::Error::new(
+                            literal.span(),
+                            format!(
+                                "a deadline of {:?} {problem}; give one above zero and below 5s \
+                                 (2s unless set)",
+                                literal.value()
+                            ),
+                        ));
+                    }
+                    self.deadline = Some(deadline);
+                }
+            }
+            "cache_for" => self.cache_for = self.duration(meta, "cache_for", errors),
+            "error_details" => match value(meta) {
+                Some(Expr::Lit(ExprLit {
+                    lit: Lit::Bool(show),
+                    ..
+                })) => self.error_details = Some(show.clone()),
+                _ => errors.push(syn::Error::new_spanned(
+                    meta,
+                    "expected `error_details = true` (or `false`, the default)",
+                )),
+            },
+            "gate" => match value(meta) {
+                Some(gate) => self.gate = Some(gate.clone()),
+                None => errors.push(syn::Error::new_spanned(
+                    meta,
+                    "expected `gate = <a StartupGate>`, e.g. `gate = state.startup.clone()`",
+                )),
+            },
+            _ => return None,
+        }
+        self.first.get_or_insert_with(|| meta.to_token_stream());
+        Some(())
+    }
+
+    fn duration(&self, meta: &Meta, name: &str, errors: &mut Errors) -> Option<(LitStr, Duration)> {
+        let usage = format!("expected `{name} = \"1500ms\"` (a whole number of `ms` or `s`)");
+        let Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(literal),
+            ..
+        })) = value(meta)
+        else {
+            errors.push(syn::Error::new_spanned(meta, usage));
+            return None;
+        };
+        match parse_duration(&literal.value()) {
+            Some(duration) => Some((literal.clone(), duration)),
+            None => {
+                errors.push(syn::Error::new(literal.span(), usage));
+                None
+            }
+        }
+    }
+
+    /// Whether any readiness argument was given.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// An error about the readiness arguments as a whole.
+    pub(crate) fn error(&self, message: &str) -> syn::Error {
+        syn::Error::new_spanned(self.first.clone().unwrap_or_default(), message)
+    }
+
+    /// The `HealthCheckLayer` the readiness arguments describe, built at the top
+    /// of the function, before its body can move the arguments the checks use.
+    pub(crate) fn layer(
+        &self,
+        krate: &TokenStream,
+        inputs: &[Input],
+    ) -> Result<TokenStream, syn::Error> {
+        let mut layer = quote!(#krate::HealthCheckLayer::new());
+        if let Some((literal, deadline)) = &self.deadline {
+            let millis = deadline.as_millis() as u64;
+            layer = quote_spanned!(literal.span()=> #layer.deadline(::core::time::Duration::from_millis(#millis)));
+        }
+        if let Some((literal, cache_for)) = &self.cache_for {
+            let millis = cache_for.as_millis() as u64;
+            layer = quote_spanned!(literal.span()=> #layer.cache_for(::core::time::Duration::from_millis(#millis)));
+        }
+        if let Some(show) = &self.error_details {
+            layer = quote!(#layer.error_details(#show));
+        }
+        if let Some(gate) = &self.gate {
+            layer = quote_spanned!(gate.span()=> #layer.gate(&(#gate)));
+        }
+        let mut errors = Errors::default();
+        for check in &self.checks {
+            match captures(&check.future, inputs) {
+                Ok(captured) => {
+                    let (name, future) = (check.name.to_string(), &check.future);
+                    let clones =
+                        quote!(#(let #captured = ::core::clone::Clone::clone(&#captured);)*);
+                    layer = quote_spanned!(future.span()=> #layer.check(#name, {
+                        #clones
+                        move || {
+                            #clones
+                            async move { (#future).await }
+                        }
+                    }));
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+        errors.finish().map(|()| layer)
+    }
+}
+
+const CHECK_USAGE: &str = "expected `check(name = future)`, e.g. `check(db = state.db.ping())`: the future is made anew \
+     for each run of the check and must give `Result<(), E>`";
+
+fn parse_check(input: syn::parse::ParseStream<'_>) -> syn::Result<Check> {
+    // A malformed check is reported on all of it.
+    let all = input.cursor().token_stream();
+    let usage = |_: syn::Error| syn::Error::new_spanned(&all, CHECK_USAGE);
+    let name: Ident = input.parse().map_err(usage)?;
+    input.parse::<Token![=]>().map_err(usage)?;
+    let future: Expr = input.parse()?;
+    if !input.is_empty() {
+        return Err(usage(input.error("")));
+    }
+    Ok(Check { name, future })
+}
+
+fn value(meta: &Meta) -> Option<&Expr> {
+    match meta {
+        Meta::NameValue(pair) => Some(&pair.value),
+        _ => None,
+    }
+}
+
+/// `"1500ms"` or `"2s"`.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let (number, unit) = match text.strip_suffix("ms") {
+        Some(number) => (number, 1),
+        None => (text.strip_suffix('s')?, 1000),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(unit)
+        .map(Duration::from_millis)
+}
+
+/// An argument of the annotated function, as a check may use it.
+pub(crate) struct Input {
+    name: Ident,
+    /// Whether its type is a reference, which no check can keep.
+    borrowed: bool,
+}
+
+/// The function's arguments that are plain names (`state: AppState`).
+pub(crate) fn inputs(sig: &syn::Signature) -> Vec<Input> {
+    sig.inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(binding) => Some(Input {
+                    name: binding.ident.clone(),
+                    borrowed: matches!(&*typed.ty, Type::Reference(_)),
+                }),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// The arguments a check's future uses, each cloned into the check.
+fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
+    let mut captured: Vec<Ident> = Vec::new();
+    let mut pending: Vec<TokenStream> = vec![future.to_token_stream()];
+    while let Some(tokens) = pending.pop() {
+        for token in tokens {
+            match token {
+                TokenTree::Group(group) => pending.push(group.stream()),
+                TokenTree::Ident(ident) if ident == "self" => {
+                    return Err(syn::Error::new(
+                        ident.span(),
+                        "a check cannot use `self`: checks run on later probes, after this call \
+                         has returned; take what the check needs as an argument of this \
+                         function (it is cloned for the check)",
+                    ));
+                }
+                TokenTree::Ident(ident) => {
+                    let Some(input) = inputs.iter().find(|input| input.name == ident) else {
+                        continue;
+                    };
+                    if input.borrowed {
+                        return Err(syn::Error::new(
+                            ident.span(),
+                            format!(
+                                "a check cannot borrow `{ident}`: checks run on later probes, \
+                                 after this call has returned; take `{ident}` by value (it is \
+                                 cloned for the check)"
+                            ),
+                        ));
+                    }
+                    if !captured.contains(&input.name) {
+                        captured.push(input.name.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(captured)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("0s"), Some(Duration::ZERO));
+        for bad in [
+            "",
+            "s",
+            "ms",
+            "2",
+            "1.5s",
+            "-1s",
+            "2 s",
+            "2m",
+            "99999999999999999999s",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+}
