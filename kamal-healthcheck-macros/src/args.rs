@@ -12,12 +12,13 @@ use crate::readiness::Readiness;
 /// kamal-proxy's default healthcheck path.
 pub(crate) const DEFAULT_PATH: &str = "/up";
 
-const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default), `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported), and for readiness `check(name = future)`, `deadline = \"2s\"`, `cache_for = \"1s\"`, `error_details = true` and `gate = <StartupGate>`";
+const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default), `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported), `deploy = \"config/deploy.yml\"` (Kamal's config, read at compile time), and for readiness `check(name = future)`, `deadline = \"2s\"`, `cache_for = \"1s\"`, `error_details = true` and `gate = <StartupGate>`";
 
 /// Every argument name, for suggestions.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "path",
     "crate",
+    "deploy",
     "check",
     "deadline",
     "cache_for",
@@ -31,6 +32,8 @@ pub(crate) struct Args {
     pub(crate) path: Option<LitStr>,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) readiness: Readiness,
+    /// `deploy = "config/deploy.yml"`.
+    pub(crate) deploy: Option<LitStr>,
 }
 
 impl Args {
@@ -106,6 +109,11 @@ pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
                         ),
                     )),
                 },
+                Err(error) => errors.push(error),
+            },
+            "deploy" => match string_value(&meta, "deploy = \"config/deploy.yml\"") {
+                Ok(_) if args.deploy.is_some() => errors.push(repeated(&meta, "deploy")),
+                Ok(literal) => args.deploy = Some(literal),
                 Err(error) => errors.push(error),
             },
             key if args.readiness.parse(key, &meta, &mut errors).is_some() => {}

@@ -14,10 +14,13 @@ use crate::function::{Function, Returns};
 ///
 /// With readiness arguments, `checked` builds the `HealthCheckLayer` whose checks
 /// the route runs; it is evaluated first, while the arguments it clones are there.
+/// `tracking` (an `include_bytes!` of deploy.yml, or nothing) goes at the top of
+/// the body.
 pub(crate) fn expand(
     function: &Function,
     path: &str,
     krate: &TokenStream,
+    tracking: TokenStream,
     checked: Option<TokenStream>,
 ) -> TokenStream {
     let Function { item, ty, returns } = function;
@@ -58,6 +61,7 @@ pub(crate) fn expand(
         #(#outer)*
         #vis #sig {
             #(#inner)*
+            #tracking
             #setup
             #[allow(clippy::redundant_closure_call)]
             let router: #ty = #body;

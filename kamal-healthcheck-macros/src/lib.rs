@@ -11,6 +11,8 @@
 
 mod args;
 mod checks;
+#[cfg(feature = "deploy-yml")]
+mod deploy;
 mod expand;
 mod function;
 mod model;
@@ -44,8 +46,14 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let model = model::Model::read(&function.item.block);
-    let path = args.path();
-    let plan = match checks::check(&model, &path, args.path.is_some()) {
+    let (path, explicit, tracking) = match deployed_path(&args) {
+        Ok(found) => found,
+        Err(error) => {
+            errors.push(error);
+            return errors.with(item);
+        }
+    };
+    let plan = match checks::check(&model, &path, explicit) {
         Ok(plan) => plan,
         Err(error) => {
             errors.push(error);
@@ -70,11 +78,76 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     match route {
         Ok(_) if !errors.is_empty() => errors.with(item),
         Ok(_) if !plan.install => item,
-        Ok(checked) => expand::expand(&function, &path, &args.krate(), checked),
+        Ok(checked) => expand::expand(&function, &path, &args.krate(), tracking, checked),
         Err(error) => {
             errors.push(error);
             errors.with(item)
         }
+    }
+}
+
+/// The healthcheck path, whether the attribute sets it, and what the expansion
+/// must include so that the build reruns when deploy.yml changes. With `deploy`,
+/// the path comes from deploy.yml, and a `path` or `deadline` that disagrees with
+/// it is an error.
+fn deployed_path(args: &args::Args) -> Result<(String, bool, TokenStream), syn::Error> {
+    let Some(file) = &args.deploy else {
+        return Ok((args.path(), args.path.is_some(), TokenStream::new()));
+    };
+    #[cfg(not(feature = "deploy-yml"))]
+    {
+        Err(syn::Error::new(
+            file.span(),
+            "`deploy` reads Kamal's config/deploy.yml at compile time, which needs the \
+             `deploy-yml` feature: kamal-healthcheck = { version = \"0.1\", features = \
+             [\"deploy-yml\"] }",
+        ))
+    }
+    #[cfg(feature = "deploy-yml")]
+    {
+        let deploy = deploy::read(file)?;
+        let name = file.value();
+        let mut errors = args::Errors::default();
+        if let Some(path) = &args.path {
+            if path.value() != deploy.path {
+                let probed = match &deploy.path_at {
+                    Some(at) => format!("{name} sets `{at}` to {:?}", deploy.path),
+                    None => format!(
+                        "{name} sets no healthcheck path, so kamal-proxy probes Kamal's \
+                         default {:?}",
+                        deploy.path
+                    ),
+                };
+                errors.push(syn::Error::new(
+                    path.span(),
+                    format!(
+                        "this is not the path kamal-proxy probes: {probed}; make the two the \
+                         same, or leave `path` out and the attribute takes it from {name}"
+                    ),
+                ));
+            }
+        }
+        if let (Some(timeout), false) = (deploy.timeout, args.readiness.checks.is_empty()) {
+            let (literal, deadline) = args.readiness.deadline();
+            if deadline >= timeout {
+                let message = format!(
+                    "a check deadline of {deadline:?} does not end before the healthcheck \
+                     timeout of {timeout:?} in {name}: kamal-proxy would give up on the probe \
+                     before the checks are done; give a `deadline` below {timeout:?}"
+                );
+                errors.push(match literal {
+                    Some(literal) => syn::Error::new(literal.span(), message),
+                    None => syn::Error::new(file.span(), message),
+                });
+            }
+        }
+        errors.finish()?;
+        // Rebuild when deploy.yml changes: rustc tracks the files it includes.
+        let absolute = deploy.file.display().to_string();
+        let tracking = quote::quote!(
+            const _: &[u8] = ::core::include_bytes!(#absolute);
+        );
+        Ok((deploy.path, true, tracking))
     }
 }
 

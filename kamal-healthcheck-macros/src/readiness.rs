@@ -124,6 +124,15 @@ impl Readiness {
         }
     }
 
+    /// The checks' deadline, with the literal that set it (2 s unless set).
+    #[cfg(feature = "deploy-yml")]
+    pub(crate) fn deadline(&self) -> (Option<&LitStr>, Duration) {
+        match &self.deadline {
+            Some((literal, deadline)) => (Some(literal), *deadline),
+            None => (None, Duration::from_secs(2)),
+        }
+    }
+
     /// Whether any readiness argument was given.
     pub(crate) fn is_empty(&self) -> bool {
         self.first.is_none()

@@ -456,10 +456,16 @@ fn sweep_dependencies() -> (usize, usize) {
             files += 1;
             for (function, context) in functions_in(&parsed.items) {
                 functions += 1;
-                let args = if functions % 2 == 0 {
-                    quote!()
-                } else {
-                    quote!(path = "/healthz")
+                let args = match functions % 3 {
+                    0 => quote!(),
+                    1 => quote!(path = "/healthz"),
+                    // A check naming every usual argument name exercises captures.
+                    _ => quote!(
+                        check(db = async { (state, db, pool, app, config).ping().await }),
+                        deadline = "1500ms",
+                        cache_for = "0s",
+                        gate = state.gate.clone(),
+                    ),
                 };
                 match catch_unwind(AssertUnwindSafe(|| crate::attribute(args, function))) {
                     Ok(out) => {

@@ -1,0 +1,220 @@
+//! `deploy = "config/deploy.yml"`: what Kamal's configuration says about the
+//! healthcheck, read at compile time (feature `deploy-yml`), so that the path
+//! the app answers and the path kamal-proxy probes cannot drift apart.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use syn::LitStr;
+
+/// Kamal's default healthcheck path, used when deploy.yml sets none.
+const KAMAL_DEFAULT_PATH: &str = "/up";
+
+/// What deploy.yml says about the healthcheck.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Deploy {
+    /// The file, resolved against the crate's manifest directory.
+    pub(crate) file: PathBuf,
+    /// `proxy.healthcheck.path` (and the role-level ones, which must agree), or
+    /// Kamal's default.
+    pub(crate) path: String,
+    /// Where the path was found (`proxy.healthcheck.path`), `None` for the default.
+    pub(crate) path_at: Option<String>,
+    /// `proxy.healthcheck.timeout`, if set.
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// Reads the deploy.yml named by `literal`, relative to the crate being built.
+pub(crate) fn read(literal: &LitStr) -> Result<Deploy, syn::Error> {
+    let base = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    read_from(&base, &literal.value()).map_err(|message| syn::Error::new(literal.span(), message))
+}
+
+/// Reads `name` under `base`; the error is the message for the `deploy` argument.
+pub(crate) fn read_from(base: &Path, name: &str) -> Result<Deploy, String> {
+    let file = base.join(name);
+    let text = std::fs::read_to_string(&file).map_err(|error| {
+        format!(
+            "cannot read {name} ({}): `deploy` names Kamal's config file relative to this \
+             crate's Cargo.toml, e.g. \"config/deploy.yml\"",
+            error.kind()
+        )
+    })?;
+    parse(&text)
+        .map(|(path, timeout)| Deploy {
+            file,
+            path_at: path.as_ref().map(|(at, _)| at.clone()),
+            path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
+            timeout,
+        })
+        .map_err(|problem| format!("{name}: {problem}"))
+}
+
+/// A key (`proxy.healthcheck.path`) and the value found there.
+type Found = (String, String);
+
+/// The healthcheck path (with where it was found) and timeout in a deploy.yml's text.
+fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
+    use yaml_rust2::{Yaml, YamlLoader};
+
+    let documents = YamlLoader::load_from_str(text).map_err(|error| {
+        let erb = if text.contains("<%") {
+            " (it uses ERB, `<% %>`, which only Kamal evaluates; keep the healthcheck settings \
+             and the lines around them plain YAML)"
+        } else {
+            ""
+        };
+        format!("not readable as YAML: {error}{erb}")
+    })?;
+    let empty = Yaml::Hash(Default::default());
+    let config = documents.first().unwrap_or(&empty);
+
+    // `proxy.healthcheck` at the top, and under each role of `servers`.
+    let mut sections = vec![(
+        "proxy.healthcheck".to_owned(),
+        &config["proxy"]["healthcheck"],
+    )];
+    if let Some(roles) = config["servers"].as_hash() {
+        for (role, settings) in roles {
+            let role = role.as_str().unwrap_or("?");
+            sections.push((
+                format!("servers.{role}.proxy.healthcheck"),
+                &settings["proxy"]["healthcheck"],
+            ));
+        }
+    }
+
+    let mut path: Option<Found> = None;
+    let mut timeout: Option<Duration> = None;
+    for (at, section) in sections {
+        let found = &section["path"];
+        if !found.is_badvalue() && !found.is_null() {
+            let value = found
+                .as_str()
+                .ok_or_else(|| format!("`{at}.path` is not a string"))?;
+            erb(&format!("{at}.path"), value)?;
+            match &path {
+                Some((first_at, first)) if first != value => {
+                    return Err(format!(
+                        "`{first_at}` is {first:?} but `{at}.path` is {value:?}; one app \
+                         answers one healthcheck path, so they must agree"
+                    ));
+                }
+                Some(_) => {}
+                None => path = Some((format!("{at}.path"), value.to_owned())),
+            }
+        }
+        let found = &section["timeout"];
+        let seconds = match found {
+            Yaml::Integer(seconds) => Some(*seconds as f64),
+            Yaml::Real(seconds) => seconds.parse::<f64>().ok(),
+            Yaml::String(text) => {
+                erb(&format!("{at}.timeout"), text)?;
+                text.trim_end_matches('s').parse::<f64>().ok()
+            }
+            Yaml::BadValue | Yaml::Null => continue,
+            _ => None,
+        };
+        match seconds {
+            Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
+                let this = Duration::from_secs_f64(seconds);
+                // The strictest timeout is the one a deadline must fit in.
+                timeout = Some(timeout.map_or(this, |known| known.min(this)));
+            }
+            _ => return Err(format!("`{at}.timeout` is not a number of seconds")),
+        }
+    }
+    Ok((path, timeout))
+}
+
+fn erb(at: &str, value: &str) -> Result<(), String> {
+    if value.contains("<%") {
+        return Err(format!(
+            "`{at}` is ERB ({value:?}), which only Kamal evaluates; write the value plainly \
+             so that the app can be checked against it at compile time"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(at: &str, path: &str) -> Option<Found> {
+        Some((format!("{at}.path"), path.to_owned()))
+    }
+
+    #[test]
+    fn kamal_default_when_unset() {
+        assert_eq!(parse("service: app\nimage: app\n"), Ok((None, None)));
+        assert_eq!(parse(""), Ok((None, None)));
+    }
+
+    #[test]
+    fn top_level_path_and_timeout() {
+        let yaml = "service: app\nproxy:\n  host: app.example.com\n  healthcheck:\n    path: /healthz\n    interval: 3\n    timeout: 4\n";
+        assert_eq!(
+            parse(yaml),
+            Ok((
+                found("proxy.healthcheck", "/healthz"),
+                Some(Duration::from_secs(4))
+            ))
+        );
+    }
+
+    #[test]
+    fn role_level_sections() {
+        let yaml = "servers:\n  web:\n    hosts: [1.1.1.1]\n    proxy:\n      healthcheck:\n        path: /ready\n        timeout: 3\n  job:\n    hosts: [1.1.1.2]\n";
+        assert_eq!(
+            parse(yaml),
+            Ok((
+                found("servers.web.proxy.healthcheck", "/ready"),
+                Some(Duration::from_secs(3))
+            ))
+        );
+        let yaml = "proxy: {healthcheck: {path: /a}}\nservers:\n  web:\n    proxy:\n      healthcheck:\n        path: /b\n";
+        let error = parse(yaml).unwrap_err();
+        assert!(error.contains("`proxy.healthcheck.path` is \"/a\" but `servers.web.proxy.healthcheck.path` is \"/b\""), "{error}");
+        // A list of hosts has no roles.
+        assert_eq!(parse("servers:\n  - 1.1.1.1\n"), Ok((None, None)));
+    }
+
+    #[test]
+    fn erb_where_a_value_is_needed() {
+        let error = parse("proxy:\n  healthcheck:\n    path: <%= ENV['HEALTH'] %>\n").unwrap_err();
+        assert!(error.contains("`proxy.healthcheck.path` is ERB"), "{error}");
+        // ERB elsewhere is fine.
+        let yaml = "registry:\n  password: <%= ENV['PASSWORD'] %>\nproxy:\n  healthcheck:\n    path: /up\n";
+        assert_eq!(parse(yaml), Ok((found("proxy.healthcheck", "/up"), None)));
+    }
+
+    #[test]
+    fn unreadable_yaml() {
+        let error = parse("proxy:\n  healthcheck: [\n").unwrap_err();
+        assert!(error.starts_with("not readable as YAML"), "{error}");
+        let error = parse("<% if x %>\nproxy:\n - a: [\n<% end %>\n").unwrap_err();
+        assert!(error.contains("it uses ERB"), "{error}");
+    }
+
+    #[test]
+    fn bad_values() {
+        let error = parse("proxy:\n  healthcheck:\n    path: 12\n").unwrap_err();
+        assert!(error.contains("is not a string"), "{error}");
+        let error = parse("proxy:\n  healthcheck:\n    timeout: soon\n").unwrap_err();
+        assert!(error.contains("not a number of seconds"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_file_says_where_it_looked() {
+        let error = read_from(Path::new("/nonexistent"), "config/deploy.yml").unwrap_err();
+        assert!(
+            error.starts_with("cannot read config/deploy.yml (entity not found)"),
+            "{error}"
+        );
+        let deploy = read_from(Path::new("/nonexistent"), "config/deploy.yml");
+        assert!(deploy.is_err());
+    }
+}
