@@ -331,7 +331,12 @@ impl Future for Probe {
 struct RunChecks {
     pending: Vec<(usize, BoxFuture<Result<(), String>>)>,
     checks: Vec<Arc<Check>>,
-    failures: Vec<(usize, Failure)>,
+    /// Each check's failure, by the check's index: the report lists them in the
+    /// order the checks were added.
+    failures: Vec<Option<Failure>>,
+    /// The deadline's timer panicked (tokio's, on a runtime without its time
+    /// driver): no check runs without a deadline.
+    timer_panicked: bool,
     deadline: BoxFuture<()>,
 }
 
@@ -340,17 +345,17 @@ impl RunChecks {
         let mut run = Self {
             pending: Vec::with_capacity(config.checks.len()),
             checks: config.checks.clone(),
-            failures: Vec::new(),
+            failures: config.checks.iter().map(|_| None).collect(),
+            timer_panicked: false,
             deadline: Box::pin(std::future::pending()),
         };
         // Applying a layer with checks and no timer panics, so `None` is not
-        // reached in a server. A timer that panics (tokio's, on a runtime
-        // without its time driver) fails the run: no check runs without a deadline.
+        // reached in a server.
         if let Some(timer) = &config.timer {
             match catch_unwind(AssertUnwindSafe(|| timer.sleep(config.deadline))) {
                 Ok(deadline) => run.deadline = deadline,
                 Err(_) => {
-                    run.failures.push((TIMER, Failure::Panicked));
+                    run.timer_panicked = true;
                     return run;
                 }
             }
@@ -358,30 +363,25 @@ impl RunChecks {
         for (i, check) in config.checks.iter().enumerate() {
             match catch_unwind(AssertUnwindSafe(|| (check.start)())) {
                 Ok(future) => run.pending.push((i, future)),
-                Err(_) => run.failures.push((i, Failure::Panicked)),
+                Err(_) => run.failures[i] = Some(Failure::Panicked),
             }
         }
         run
     }
 
     fn outcome(&mut self) -> Outcome {
-        self.failures.sort_by_key(|(i, _)| *i);
-        let name = |i: usize| match self.checks.get(i) {
-            Some(check) => check.name.clone(),
-            None => Cow::Borrowed("timer"),
-        };
-        Outcome {
-            failures: self
-                .failures
-                .drain(..)
-                .map(|(i, failure)| (name(i), failure))
-                .collect(),
+        let mut failures = Vec::new();
+        for (check, failure) in self.checks.iter().zip(&mut self.failures) {
+            if let Some(failure) = failure.take() {
+                failures.push((check.name.clone(), failure));
+            }
         }
+        if self.timer_panicked {
+            failures.push((Cow::Borrowed("timer"), Failure::Panicked));
+        }
+        Outcome { failures }
     }
 }
-
-/// Where a failure of the deadline's timer is recorded among the checks' failures.
-const TIMER: usize = usize::MAX;
 
 impl Future for RunChecks {
     type Output = Outcome;
@@ -401,11 +401,8 @@ impl Future for RunChecks {
                 Ok(Poll::Ready(Err(error))) => Some(Failure::Failed(error)),
                 Err(_) => Some(Failure::Panicked),
             };
-            let check = *check;
+            this.failures[*check] = failure;
             drop(this.pending.swap_remove(i));
-            if let Some(failure) = failure {
-                this.failures.push((check, failure));
-            }
         }
         if this.pending.is_empty() {
             return Poll::Ready(this.outcome());
@@ -414,13 +411,13 @@ impl Future for RunChecks {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) => {
                 for (check, _) in this.pending.drain(..) {
-                    this.failures.push((check, Failure::TimedOut));
+                    this.failures[check] = Some(Failure::TimedOut);
                 }
                 Poll::Ready(this.outcome())
             }
             Err(_) => {
                 this.pending.clear();
-                this.failures.push((TIMER, Failure::Panicked));
+                this.timer_panicked = true;
                 Poll::Ready(this.outcome())
             }
         }
