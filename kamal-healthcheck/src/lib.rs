@@ -16,6 +16,12 @@
 //! Only the exact path is answered (`/up` by default, [`DEFAULT_PATH`]): `GET` gets
 //! `200 OK`, `HEAD` the same without a body, other methods `405`. Every other request
 //! passes through untouched.
+//!
+//! The answer can also mean "ready": readiness checks
+//! ([`HealthCheckLayer::check`], or `check(name = future)` in the attribute) run
+//! concurrently within a deadline, at most one run at a time with its outcome
+//! reused for a moment, and a [`StartupGate`] holds the answer at `503 starting`
+//! until the app has finished starting.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
