@@ -87,22 +87,34 @@ seconds() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# Builds the crates `$1-without` and `$1-with` (or `without` and `with` for an
+# empty prefix) `$runs` times each, alternating, after `$2 <crate dir>` prepares
+# each build; sets $without and $with to the median seconds.
+measure() {
+  local prefix=$1 prepare=$2 run v dir t
+  : >"$work/times.${prefix}without"; : >"$work/times.${prefix}with"
+  for run in $(seq "$runs"); do
+    for v in without with; do
+      dir="$work/$prefix$v"
+      "$prepare" "$dir"
+      t=$(cd "$dir" && seconds cargo build -q --offline)
+      echo "$t" >>"$work/times.$prefix$v"
+      echo "build $run, $prefix$v: ${t}s" >&2
+    done
+  done
+  without=$(median <"$work/times.${prefix}without")
+  with=$(median <"$work/times.${prefix}with")
+}
+clean() { rm -rf "$1/target"; }
+touch_lib() { touch "$1/src/lib.rs"; }
+
 if [ "$part" != large ]; then
 app without 0; main_rs 0 >"$work/without/src/main.rs"
 app with 1; main_rs 1 >"$work/with/src/main.rs"
 # Fetch once, so that no run includes a download.
 for v in without with; do (cd "$work/$v" && cargo fetch -q); done
 
-: >"$work/times.without"; : >"$work/times.with"
-for run in $(seq "$runs"); do
-  for v in without with; do
-    rm -rf "$work/$v/target"
-    t=$(cd "$work/$v" && seconds cargo build -q --offline)
-    echo "$t" >>"$work/times.$v"
-    echo "clean build $run, $v: ${t}s" >&2
-  done
-done
-without=$(median <"$work/times.without"); with=$(median <"$work/times.with")
+measure "" clean
 echo "| clean debug build of a typical app | without | with | ratio |"
 echo "|---|---:|---:|---:|"
 awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %.1f s | %.1f s | %.3fx |\n", n, a, b, b / a}'
@@ -118,15 +130,7 @@ for v in without with; do
   large_rs "$([ $v = with ] && echo 1 || echo 0)" >"$work/large-$v/src/lib.rs"
   (cd "$work/large-$v" && cargo build -q --offline)
 done
-: >"$work/times.large-without"; : >"$work/times.large-with"
-for run in $(seq "$runs"); do
-  for v in without with; do
-    touch "$work/large-$v/src/lib.rs"
-    t=$(cd "$work/large-$v" && seconds cargo build -q --offline)
-    echo "$t" >>"$work/times.large-$v"
-  done
-done
-without=$(median <"$work/times.large-without"); with=$(median <"$work/times.large-with")
+measure large- touch_lib
 echo "| rebuild of one router fn, 200 routes + 29 layers | without | with | difference |"
 echo "|---|---:|---:|---:|"
 awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %.2f s | %.2f s | %+.2f s |\n", n, a, b, b - a}'
