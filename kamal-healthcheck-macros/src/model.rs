@@ -111,7 +111,7 @@ impl Model {
     /// Reads `body`, the block of the annotated function.
     pub(crate) fn read(body: &Block) -> Self {
         let mut reader = Reader::default();
-        let tail = reader.block(body, &Env::default());
+        let (tail, _) = reader.block(body, &Env::default());
         reader.model.returned.extend(tail);
         reader.model
     }
@@ -140,26 +140,92 @@ impl Model {
 }
 
 /// Bindings in scope, the latest last: each name with the chains its value may
-/// have been built by, or `None` where a pattern binds it to something unknown.
-/// A few dozen names at most, so a vector searched from the end does.
+/// have been built by (`None` where a pattern binds it to something unknown), and
+/// whether the entry is a binding (`let`, a pattern) or an assignment to an
+/// earlier binding. A few dozen names at most, so a vector searched from the end
+/// does.
 #[derive(Clone, Default)]
-struct Env(Vec<(String, Option<Vec<Chain>>)>);
+struct Env(Vec<(String, Option<Vec<Chain>>, Entry)>);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Binding,
+    Assignment,
+}
+
+/// Assignments a block or branch made to names bound outside it, the last per name.
+type Updates = Vec<(String, Vec<Chain>)>;
+
+/// At most this many alternatives per value: every `if` that may reassign a
+/// router doubles them, and the checks need the order of steps, not every path.
+const MAX_ALTERNATIVES: usize = 64;
 
 impl Env {
     fn get(&self, name: &str) -> Option<&Vec<Chain>> {
         self.0
             .iter()
             .rev()
-            .find(|(bound, _)| bound == name)
-            .and_then(|(_, value)| value.as_ref())
+            .find(|(bound, ..)| bound == name)
+            .and_then(|(_, value, _)| value.as_ref())
     }
 
     fn insert(&mut self, name: String, value: Vec<Chain>) {
-        self.0.push((name, Some(value)));
+        self.0.push((name, Some(value), Entry::Binding));
+    }
+
+    fn assign(&mut self, name: String, mut value: Vec<Chain>) {
+        value.truncate(MAX_ALTERNATIVES);
+        self.0.push((name, Some(value), Entry::Assignment));
     }
 
     fn remove(&mut self, name: String) {
-        self.0.push((name, None));
+        self.0.push((name, None, Entry::Binding));
+    }
+
+    /// The assignments made since the first `len` entries to names bound before them.
+    fn updates_since(&self, len: usize) -> Updates {
+        let mut shadowed: Vec<&str> = Vec::new();
+        let mut updates: Updates = Vec::new();
+        for (name, value, entry) in &self.0[len..] {
+            match entry {
+                Entry::Binding => shadowed.push(name),
+                Entry::Assignment if shadowed.contains(&name.as_str()) => {}
+                Entry::Assignment => {
+                    let value = value.clone().unwrap_or_default();
+                    match updates.iter_mut().find(|(known, _)| known == name) {
+                        Some(update) => update.1 = value,
+                        None => updates.push((name.clone(), value)),
+                    }
+                }
+            }
+        }
+        updates
+    }
+
+    /// What names assigned in some of `branches` (one of which runs) may hold
+    /// after them: a branch that did not assign a name leaves its value as it is.
+    fn merge(&self, branches: &[Updates]) -> Updates {
+        let mut merged: Updates = Vec::new();
+        for (name, _) in branches.iter().flatten() {
+            if merged.iter().any(|(known, _)| known == name) {
+                continue;
+            }
+            let mut value = Vec::new();
+            for branch in branches {
+                match branch.iter().find(|(assigned, _)| assigned == name) {
+                    Some((_, assigned)) => value.extend(assigned.iter().cloned()),
+                    None => value.extend(self.get(name).into_iter().flatten().cloned()),
+                }
+            }
+            merged.push((name.clone(), value));
+        }
+        merged
+    }
+
+    fn apply(&mut self, updates: Updates) {
+        for (name, value) in updates {
+            self.assign(name, value);
+        }
     }
 }
 
@@ -169,8 +235,9 @@ struct Reader {
 }
 
 impl Reader {
-    /// Reads a block in its own scope; returns the chains of its tail value.
-    fn block(&mut self, block: &Block, outer: &Env) -> Vec<Chain> {
+    /// Reads a block in its own scope; returns the chains of its tail value and
+    /// the assignments it made to names bound outside it.
+    fn block(&mut self, block: &Block, outer: &Env) -> (Vec<Chain>, Updates) {
         let mut env = outer.clone();
         let mut tail = Vec::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
@@ -191,16 +258,9 @@ impl Reader {
                         env.insert(name, value);
                     }
                 }
-                Stmt::Expr(Expr::Assign(assign), _) => {
-                    let value = self.value(&assign.right, &env);
-                    if let Expr::Path(path) = &*assign.left {
-                        if let Some(name) = path.path.get_ident() {
-                            env.insert(name.to_string(), value);
-                        }
-                    }
-                }
                 Stmt::Expr(expr, semi) => {
-                    let value = self.value(expr, &env);
+                    let (value, updates) = self.flow(expr, &env);
+                    env.apply(updates);
                     if semi.is_none() && i + 1 == block.stmts.len() {
                         tail = value;
                     }
@@ -208,7 +268,77 @@ impl Reader {
                 Stmt::Item(_) | Stmt::Macro(_) => {}
             }
         }
-        tail
+        (tail, env.updates_since(outer.0.len()))
+    }
+
+    /// [`value`](Self::value) of an expression in statement position, with the
+    /// assignments its blocks make to outer names: merged over the branches of
+    /// an `if` or `match` (one of which runs), and over a loop's body and its
+    /// absence (it may run no time).
+    fn flow(&mut self, expr: &Expr, env: &Env) -> (Vec<Chain>, Updates) {
+        match expr {
+            Expr::Block(block) => self.block(&block.block, env),
+            Expr::Unsafe(block) => self.block(&block.block, env),
+            Expr::If(branch) => {
+                let mut scope = env.clone();
+                self.condition(&branch.cond, &mut scope);
+                let (mut value, then) = self.block(&branch.then_branch, &scope);
+                let otherwise = match &branch.else_branch {
+                    Some((_, otherwise)) => {
+                        let (other, updates) = self.flow(otherwise, env);
+                        value.extend(other);
+                        updates
+                    }
+                    None => Vec::new(),
+                };
+                (value, env.merge(&[then, otherwise]))
+            }
+            Expr::Match(choice) => {
+                self.value(&choice.expr, env);
+                let (mut value, mut arms) = (Vec::new(), Vec::new());
+                for arm in &choice.arms {
+                    let mut scope = env.clone();
+                    unbind(&arm.pat, &mut scope);
+                    if let Pat::Guard(guarded) = &arm.pat {
+                        self.value(&guarded.guard, &scope);
+                    }
+                    let (arm_value, updates) = self.flow(&arm.body, &scope);
+                    value.extend(arm_value);
+                    arms.push(updates);
+                }
+                (value, env.merge(&arms))
+            }
+            Expr::ForLoop(each) => {
+                self.value(&each.expr, env);
+                let mut scope = env.clone();
+                unbind(&each.pat, &mut scope);
+                let (_, body) = self.block(&each.body, &scope);
+                (Vec::new(), env.merge(&[body, Vec::new()]))
+            }
+            Expr::While(repeat) => {
+                let mut scope = env.clone();
+                self.condition(&repeat.cond, &mut scope);
+                let (_, body) = self.block(&repeat.body, &scope);
+                (Vec::new(), env.merge(&[body, Vec::new()]))
+            }
+            Expr::Loop(repeat) => {
+                let (_, body) = self.block(&repeat.body, env);
+                (Vec::new(), env.merge(&[body, Vec::new()]))
+            }
+            Expr::Assign(assign) => {
+                let value = self.value(&assign.right, env);
+                let updates = match &*assign.left {
+                    Expr::Path(path) => path
+                        .path
+                        .get_ident()
+                        .map(|name| vec![(name.to_string(), value)])
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                (Vec::new(), updates)
+            }
+            _ => (self.value(expr, env), Vec::new()),
+        }
     }
 
     /// The chains `expr` may evaluate to, recording every `return` inside it.
@@ -244,52 +374,18 @@ impl Reader {
             Expr::Group(inner) => self.value(&inner.expr, env),
             Expr::Try(inner) => self.value(&inner.expr, env),
             Expr::Await(inner) => self.value(&inner.base, env),
-            Expr::Block(block) => self.block(&block.block, env),
-            Expr::Unsafe(block) => self.block(&block.block, env),
-            Expr::If(branch) => {
-                let mut scope = env.clone();
-                self.condition(&branch.cond, &mut scope);
-                let mut value = self.block(&branch.then_branch, &scope);
-                if let Some((_, otherwise)) = &branch.else_branch {
-                    value.extend(self.value(otherwise, env));
-                }
-                value
-            }
-            Expr::Match(choice) => {
-                self.value(&choice.expr, env);
-                let mut value = Vec::new();
-                for arm in &choice.arms {
-                    let mut scope = env.clone();
-                    unbind(&arm.pat, &mut scope);
-                    if let Pat::Guard(guarded) = &arm.pat {
-                        self.value(&guarded.guard, &scope);
-                    }
-                    value.extend(self.value(&arm.body, &scope));
-                }
-                value
-            }
+            Expr::Block(_)
+            | Expr::Unsafe(_)
+            | Expr::If(_)
+            | Expr::Match(_)
+            | Expr::ForLoop(_)
+            | Expr::While(_)
+            | Expr::Loop(_) => self.flow(expr, env).0,
             Expr::Return(ret) => {
                 if let Some(returned) = &ret.expr {
                     let value = self.value(returned, env);
                     self.model.returned.extend(value);
                 }
-                Vec::new()
-            }
-            Expr::ForLoop(each) => {
-                self.value(&each.expr, env);
-                let mut scope = env.clone();
-                unbind(&each.pat, &mut scope);
-                self.block(&each.body, &scope);
-                Vec::new()
-            }
-            Expr::While(repeat) => {
-                let mut scope = env.clone();
-                self.condition(&repeat.cond, &mut scope);
-                self.block(&repeat.body, &scope);
-                Vec::new()
-            }
-            Expr::Loop(repeat) => {
-                self.block(&repeat.body, env);
                 Vec::new()
             }
             Expr::TryBlock(block) => {

@@ -132,6 +132,60 @@ mod reading {
     }
 
     #[test]
+    fn reassignments_in_branches_and_loops_are_followed() {
+        // An `if` without `else` may or may not have run.
+        let read = model(
+            "{
+                let mut app = Router::new().layer(a);
+                if https { app = app.layer(b); }
+                app
+            }",
+        );
+        assert_eq!(returned(&read), [vec!["layer", "layer"], vec!["layer"]]);
+        // One `match` arm runs; an arm that does not assign keeps the value.
+        let read = model(
+            "{
+                let mut app = Router::new();
+                match mode { A => app = app.layer(a), B => { app = app.fallback(f); } _ => {} }
+                app
+            }",
+        );
+        assert_eq!(returned(&read), [vec!["layer"], vec!["fallback"], vec![]]);
+        // A loop's body may run or not.
+        let read = model(
+            "{
+                let mut app = Router::new();
+                for route in routes { app = app.route(route, get(h)); }
+                app.layer(a)
+            }",
+        );
+        assert_eq!(returned(&read), [vec!["route", "layer"], vec!["layer"]]);
+    }
+
+    #[test]
+    fn a_binding_made_inside_a_block_does_not_leak_out() {
+        let model = model(
+            "{
+                let mut app = Router::new();
+                if x { let mut app = other(); app = app.layer(b); }
+                app
+            }",
+        );
+        assert_eq!(returned(&model), [Vec::<&str>::new()]);
+        assert!(matches!(model.returned[0].root, Root::Router));
+    }
+
+    #[test]
+    fn alternatives_stay_bounded() {
+        let ifs: String = (0..40)
+            .map(|i| format!("if c{i} {{ app = app.layer(l{i}); }}\n"))
+            .collect();
+        let model = model(&format!("{{ let mut app = Router::new(); {ifs} app }}"));
+        assert!(model.returned.len() <= 64, "{}", model.returned.len());
+        assert!(!model.returned.is_empty());
+    }
+
+    #[test]
     fn closures_async_blocks_and_macros_are_their_own() {
         let model = model(
             "{
@@ -279,6 +333,19 @@ mod checking {
         ));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("validates the `Host` header"));
+    }
+
+    #[test]
+    fn a_guard_added_in_a_branch_is_caught() {
+        let errors = messages(check(
+            "{
+                let mut app = Router::new().route(\"/\", get(home)).layer(HealthCheckLayer::new());
+                if config.force_https { app = app.layer(RedirectHttpsLayer); }
+                app
+            }",
+        ));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("redirects plain HTTP to HTTPS"));
     }
 
     #[test]
