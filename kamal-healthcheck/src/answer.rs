@@ -56,13 +56,10 @@ where
         Begin::Starting => {
             Answering::ready(respond(StatusCode::SERVICE_UNAVAILABLE, STARTING, head))
         }
+        Begin::Ready => Answering::ready(respond(StatusCode::OK, OK, head)),
         Begin::Done(outcome) => Answering::ready(outcome_response(&outcome, readiness, head)),
         Begin::Wait(probe) => Answering {
-            state: State::Checking {
-                probe,
-                readiness: Arc::clone(readiness),
-                head,
-            },
+            state: State::Checking { probe, head },
         },
     }
 }
@@ -113,11 +110,7 @@ pub(crate) struct Answering<B> {
 
 enum State<B> {
     Ready(Option<Response<B>>),
-    Checking {
-        probe: Probe,
-        readiness: Arc<Readiness>,
-        head: bool,
-    },
+    Checking { probe: Probe, head: bool },
 }
 
 impl<B> Answering<B> {
@@ -144,12 +137,10 @@ where
                     .take()
                     .expect("the healthcheck's answer polled after completion"),
             ),
-            State::Checking {
-                probe,
-                readiness,
-                head,
-            } => match Pin::new(probe).poll(cx) {
-                Poll::Ready(outcome) => Poll::Ready(outcome_response(&outcome, readiness, *head)),
+            State::Checking { probe, head } => match Pin::new(&mut *probe).poll(cx) {
+                Poll::Ready(outcome) => {
+                    Poll::Ready(outcome_response(&outcome, probe.readiness(), *head))
+                }
                 Poll::Pending => Poll::Pending,
             },
         }

@@ -8,7 +8,7 @@
 //! finished run's outcome answers every probe for `cache_for`.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -136,6 +136,8 @@ struct State {
 pub(crate) enum Begin {
     /// The gate is closed.
     Starting,
+    /// There are no checks to run (only a gate, which is open).
+    Ready,
     /// A recent run's outcome.
     Done(Arc<Outcome>),
     /// After the run in flight.
@@ -161,7 +163,7 @@ impl Readiness {
             }
         }
         if self.config.checks.is_empty() {
-            return Begin::Done(Arc::new(Outcome::default()));
+            return Begin::Ready;
         }
         let mut state = self.state();
         if let Some((finished, outcome)) = &state.last {
@@ -209,24 +211,24 @@ impl Readiness {
         }
         let mut report = String::new();
         for (name, failure) in &outcome.failures {
-            let line = match failure {
+            // Writing to a `String` cannot fail.
+            let _ = match failure {
                 Failure::Failed(details) if self.config.error_details => {
-                    format!("{name}: failed: {details}\n")
+                    writeln!(report, "{name}: failed: {details}")
                 }
-                Failure::Failed(_) => format!("{name}: failed\n"),
+                Failure::Failed(_) => writeln!(report, "{name}: failed"),
                 Failure::TimedOut => {
-                    format!("{name}: timed out after {:?}\n", self.config.deadline)
+                    writeln!(report, "{name}: timed out after {:?}", self.config.deadline)
                 }
-                Failure::Panicked => format!("{name}: panicked\n"),
+                Failure::Panicked => writeln!(report, "{name}: panicked"),
             };
-            report.push_str(&line);
         }
         Some(report)
     }
 }
 
 /// What one run of the checks found: the failed checks, in the order they were added.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Outcome {
     failures: Vec<(Cow<'static, str>, Failure)>,
 }
@@ -288,6 +290,13 @@ impl Wake for Waiters {
 pub(crate) struct Probe {
     readiness: Arc<Readiness>,
     run: Arc<Run>,
+}
+
+impl Probe {
+    /// The configuration the run belongs to, for reporting its outcome.
+    pub(crate) fn readiness(&self) -> &Readiness {
+        &self.readiness
+    }
 }
 
 impl Future for Probe {

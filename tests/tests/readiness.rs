@@ -281,3 +281,18 @@ fn a_runtime_without_timers_fails_the_probe_not_the_request() {
         .unwrap();
     assert_eq!(body, "timer: panicked\n");
 }
+
+#[tokio::test]
+async fn a_gate_without_checks() {
+    let gate = StartupGate::new();
+    let server = serve(HealthCheckLayer::new().gate(&gate).layer(app())).await;
+    let response = probe(server.address, "GET", "/up").await;
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (503, "starting\n")
+    );
+    gate.open();
+    let response = probe(server.address, "GET", "/up").await;
+    assert_eq!((response.status, response.body.as_str()), (200, "OK"));
+    assert_eq!(response.header("content-length"), Some("2"));
+}
