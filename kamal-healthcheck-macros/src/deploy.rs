@@ -37,7 +37,7 @@ pub(crate) fn read_from(base: &Path, name: &str) -> Result<Deploy, String> {
     let file = base.join(name);
     let text = std::fs::read_to_string(&file).map_err(|error| {
         format!(
-            "cannot read {name} ({}): `deploy` names Kamal's config file relative to this \
+            "cannot read {name} ({}): Kamal's config file is named relative to this \
              crate's Cargo.toml, e.g. \"config/deploy.yml\"",
             error.kind()
         )

@@ -18,6 +18,7 @@ mod function;
 mod model;
 // The runtime crate's file (a symlink), so both crates accept the same paths.
 mod path_rules;
+mod probe;
 mod readiness;
 
 use proc_macro2::TokenStream;
@@ -30,6 +31,18 @@ pub fn kamal_healthcheck(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     attribute(args.into(), item.into()).into()
+}
+
+/// kamal-proxy's probe as config/deploy.yml sets it: a `kamal_healthcheck::Probe`
+/// of its healthcheck path and timeout, read at compile time. See the
+/// `kamal-healthcheck` crate.
+#[proc_macro]
+pub fn deploy_probe(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    match probe::expand(input.into()) {
+        Ok(tokens) => tokens,
+        Err(error) => error.to_compile_error(),
+    }
+    .into()
 }
 
 /// The attribute on `proc_macro2` tokens. On any mistake it returns the function

@@ -43,3 +43,22 @@ async fn main() -> std::io::Result<()> {
     println!("  curl -i -H 'Host: example.com' http://{address}/          # 200");
     axum::serve(listener, app()).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::app;
+    use kamal_healthcheck::{Probe, Verdict};
+
+    /// The one line that keeps a deploy from failing on the healthcheck.
+    #[tokio::test]
+    async fn kamal_proxy_finds_the_app_healthy() {
+        kamal_healthcheck::probe(app()).await.assert_healthy();
+    }
+
+    /// Anywhere else, kamal-proxy's `Host` still meets the allow-list.
+    #[tokio::test]
+    async fn the_allow_list_still_guards_the_app() {
+        let report = Probe::new().path("/").send(app()).await;
+        assert_eq!(report.verdict(), Verdict::HostCheck, "{report}");
+    }
+}

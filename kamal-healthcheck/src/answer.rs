@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, Method, Response, StatusCode};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::readiness::{Begin, Outcome, Probe, Readiness};
+use crate::readiness::{Begin, Outcome, Readiness, Waiting};
 
 /// What the answer's body is made of. `ResBody: From<&'static str> + From<String>`
 /// keeps the inner service's body type (axum's `Body`, hyper's `Full<Bytes>`).
@@ -39,40 +39,80 @@ impl Text {
     }
 }
 
+/// What the answer depends on besides the readiness state: whether it is for a
+/// `HEAD`, and whether the in-process [`probe`](crate::probe) asks for the marks.
+#[derive(Clone, Copy)]
+struct Asked {
+    head: bool,
+    mark: bool,
+}
+
 /// Answers a request for the healthcheck path, running the readiness checks if
 /// there are any (only for `GET` and `HEAD`).
-pub(crate) fn begin<B>(method: &Method, readiness: Option<&Arc<Readiness>>) -> Answering<B>
+pub(crate) fn begin<B, R>(request: &Request<R>, readiness: Option<&Arc<Readiness>>) -> Answering<B>
 where
     B: From<&'static str> + From<String>,
 {
+    let method = request.method();
     let head = *method == Method::HEAD;
+    let asked = Asked {
+        head,
+        mark: request.extensions().get::<Probing>().is_some(),
+    };
     if !(head || *method == Method::GET) {
-        return Answering::ready(not_allowed());
+        return Answering::ready(not_allowed(asked));
     }
     let Some(readiness) = readiness else {
-        return Answering::ready(respond(StatusCode::OK, OK, head));
+        return Answering::ready(respond(StatusCode::OK, OK, asked));
     };
     match readiness.begin() {
         Begin::Starting => {
-            Answering::ready(respond(StatusCode::SERVICE_UNAVAILABLE, STARTING, head))
+            Answering::ready(respond(StatusCode::SERVICE_UNAVAILABLE, STARTING, asked))
         }
-        Begin::Ready => Answering::ready(respond(StatusCode::OK, OK, head)),
-        Begin::Done(outcome) => Answering::ready(outcome_response(&outcome, readiness, head)),
+        Begin::Ready => Answering::ready(respond(StatusCode::OK, OK, asked)),
+        Begin::Done(outcome) => Answering::ready(outcome_response(&outcome, readiness, asked)),
         Begin::Wait(probe) => Answering {
-            state: State::Checking { probe, head },
+            state: State::Checking { probe, asked },
         },
     }
 }
 
+/// In the extensions of the request the in-process [`probe`](crate::probe) sends:
+/// asks the healthcheck to mark its answer. A request from the wire never carries
+/// it, so kamal-proxy's real probes cost what they cost without the marks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probing;
+
+/// Marks the healthcheck's answer to a [`Probing`] request, in the response's
+/// extensions: in-process only, never on the wire. A
+/// [`ProbeReport`](crate::ProbeReport) tells by it whether the healthcheck
+/// answered the probe or something else did. Zero-sized, so inserting it
+/// allocates no box for the value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Answered;
+
+/// On a `503` for failed readiness checks: one line per failed check, with each
+/// error's text whatever `error_details` says (the body may hide them; this never
+/// leaves the process).
+#[derive(Clone, Debug)]
+pub(crate) struct FailedChecks(pub(crate) String);
+
 /// The answer to a `GET` (or, without its body, a `HEAD`): `content-length` is
 /// always the `GET` body's, so a `HEAD` answer says what its `GET` twin carries.
-fn respond<B>(status: StatusCode, text: Text, head: bool) -> Response<B>
+fn respond<B>(status: StatusCode, text: Text, asked: Asked) -> Response<B>
 where
     B: From<&'static str> + From<String>,
 {
     let length = text.content_length();
-    let body = if head { B::from("") } else { text.into_body() };
+    let body = if asked.head {
+        B::from("")
+    } else {
+        text.into_body()
+    };
     let mut response = Response::new(body);
+    if asked.mark {
+        response.extensions_mut().insert(Answered);
+    }
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -84,8 +124,11 @@ where
     response
 }
 
-fn not_allowed<B: From<&'static str>>() -> Response<B> {
+fn not_allowed<B: From<&'static str>>(asked: Asked) -> Response<B> {
     let mut response = Response::new(B::from(""));
+    if asked.mark {
+        response.extensions_mut().insert(Answered);
+    }
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response
         .headers_mut()
@@ -93,14 +136,24 @@ fn not_allowed<B: From<&'static str>>() -> Response<B> {
     response
 }
 
-fn outcome_response<B>(outcome: &Outcome, readiness: &Readiness, head: bool) -> Response<B>
+fn outcome_response<B>(outcome: &Outcome, readiness: &Readiness, asked: Asked) -> Response<B>
 where
     B: From<&'static str> + From<String>,
 {
-    match readiness.report(outcome) {
-        None => respond(StatusCode::OK, OK, head),
-        Some(report) => respond(StatusCode::SERVICE_UNAVAILABLE, Text::Owned(report), head),
+    let details = readiness.config().error_details;
+    let Some(body) = readiness.report(outcome, details) else {
+        return respond(StatusCode::OK, OK, asked);
+    };
+    let failures = match (asked.mark, details) {
+        (false, _) => None,
+        (true, true) => Some(body.clone()),
+        (true, false) => readiness.report(outcome, true),
+    };
+    let mut response = respond(StatusCode::SERVICE_UNAVAILABLE, Text::Owned(body), asked);
+    if let Some(failures) = failures {
+        response.extensions_mut().insert(FailedChecks(failures));
     }
+    response
 }
 
 /// The answer, ready at once or after the readiness checks have run.
@@ -110,7 +163,7 @@ pub(crate) struct Answering<B> {
 
 enum State<B> {
     Ready(Option<Response<B>>),
-    Checking { probe: Probe, head: bool },
+    Checking { probe: Waiting, asked: Asked },
 }
 
 impl<B> Answering<B> {
@@ -137,9 +190,9 @@ where
                     .take()
                     .expect("the healthcheck's answer polled after completion"),
             ),
-            State::Checking { probe, head } => match Pin::new(&mut *probe).poll(cx) {
+            State::Checking { probe, asked } => match Pin::new(&mut *probe).poll(cx) {
                 Poll::Ready(outcome) => {
-                    Poll::Ready(outcome_response(&outcome, probe.readiness(), *head))
+                    Poll::Ready(outcome_response(&outcome, probe.readiness(), *asked))
                 }
                 Poll::Pending => Poll::Pending,
             },
@@ -154,7 +207,7 @@ mod tests {
     fn parts(method: Method) -> (StatusCode, Vec<(String, String)>, String) {
         let Answering {
             state: State::Ready(Some(response)),
-        } = begin::<String>(&method, None)
+        } = begin::<String, ()>(&Request::builder().method(method).body(()).unwrap(), None)
         else {
             panic!("no checks: the answer is ready at once");
         };
@@ -197,6 +250,24 @@ mod tests {
             };
             assert_eq!(text.len().to_string(), length);
         }
+    }
+
+    #[test]
+    fn only_the_in_process_probe_gets_its_answers_marked() {
+        let answer = |request: Request<()>| {
+            let Answering {
+                state: State::Ready(Some(response)),
+            } = begin::<String, ()>(&request, None)
+            else {
+                panic!("no checks: the answer is ready at once");
+            };
+            response.extensions().get::<Answered>().is_some()
+        };
+        let probing = Request::get("/up").extension(Probing).body(()).unwrap();
+        assert!(answer(probing));
+        let post = Request::post("/up").extension(Probing).body(()).unwrap();
+        assert!(answer(post));
+        assert!(!answer(Request::get("/up").body(()).unwrap()));
     }
 
     #[test]

@@ -399,7 +399,7 @@ where
         if request.uri().path() == self.path.as_str() {
             ResponseFuture {
                 kind: Kind::Answer {
-                    answer: begin(request.method(), self.readiness.as_ref()),
+                    answer: begin(&request, self.readiness.as_ref()),
                 },
             }
         } else {

@@ -11,7 +11,11 @@
 //!   installs the healthcheck so that nothing the function added sees the probe,
 //!   and turns the ordering mistakes it can see into compile errors;
 //! - [`HealthCheckLayer`] wraps any tower HTTP service (an axum `Router`, a hyper
-//!   or tonic service), for middleware added outside that function.
+//!   or tonic service), for middleware added outside that function;
+//! - [`probe`] sends the whole served app, in-process, the request kamal-proxy
+//!   sends, and its [`ProbeReport`] says whether the healthcheck answered and, if
+//!   the deploy would fail, why and what to do: one line in a test
+//!   (`probe(app).await.assert_healthy()`), or a check in `main` before serving.
 //!
 //! Only the exact path is answered (`/up` by default, [`DEFAULT_PATH`]): `GET` gets
 //! `200 OK`, `HEAD` the same without a body, other methods `405`. Every other request
@@ -29,12 +33,14 @@ mod answer;
 mod layer;
 mod path;
 mod path_rules;
+mod probe;
 mod readiness;
 mod route;
 mod timer;
 
 pub use layer::{HealthCheck, HealthCheckLayer, ResponseFuture};
 pub use path::{DEFAULT_PATH, InvalidPath};
+pub use probe::{Probe, ProbeReport, Verdict, probe};
 pub use readiness::StartupGate;
 pub use timer::Timer;
 #[cfg(feature = "tokio")]
@@ -66,6 +72,30 @@ pub use timer::TokioTimer;
 /// this crate where it is re-exported or renamed.
 #[doc(inline)]
 pub use kamal_healthcheck_macros::kamal_healthcheck;
+
+/// kamal-proxy's probe as Kamal's config/deploy.yml sets it (feature
+/// `deploy-yml`): a [`Probe`] of `proxy.healthcheck.path` (Kamal's `/up` when
+/// unset; role-level sections must agree) with `proxy.healthcheck.timeout` (5 s
+/// when unset), read at compile time from the file named relative to the crate's
+/// `Cargo.toml`. A test with it fails when the app and deploy.yml drift apart, and
+/// the build reruns when the file changes.
+///
+/// ```
+/// # #[cfg(feature = "deploy-yml")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use kamal_healthcheck::{HealthCheckLayer, deploy_probe};
+/// use tower::Layer;
+///
+/// // tests/config/deploy.yml: proxy: { healthcheck: { path: /up, timeout: 5 } }
+/// let app = HealthCheckLayer::new().layer(axum::Router::new());
+/// deploy_probe!("../tests/config/deploy.yml").send(app).await.assert_healthy();
+/// # }
+/// # #[cfg(not(feature = "deploy-yml"))]
+/// # fn main() {}
+/// ```
+#[doc(inline)]
+pub use kamal_healthcheck_macros::deploy_probe;
 
 #[doc(hidden)]
 pub mod __private {

@@ -141,7 +141,7 @@ pub(crate) enum Begin {
     /// A recent run's outcome.
     Done(Arc<Outcome>),
     /// After the run in flight.
-    Wait(Probe),
+    Wait(Waiting),
 }
 
 impl Readiness {
@@ -182,7 +182,7 @@ impl Readiness {
                 run
             }
         };
-        Begin::Wait(Probe {
+        Begin::Wait(Waiting {
             readiness: Arc::clone(self),
             run,
         })
@@ -204,8 +204,10 @@ impl Readiness {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The body of a `503`, one line per failed check; `None` when all passed.
-    pub(crate) fn report(&self, outcome: &Outcome) -> Option<String> {
+    /// One line per failed check (`None` when all passed): the body of a `503`
+    /// with `details` as configured, and with every error's text for an
+    /// in-process [`ProbeReport`](crate::ProbeReport).
+    pub(crate) fn report(&self, outcome: &Outcome, details: bool) -> Option<String> {
         if outcome.failures.is_empty() {
             return None;
         }
@@ -213,9 +215,7 @@ impl Readiness {
         for (name, failure) in &outcome.failures {
             // Writing to a `String` cannot fail.
             let _ = match failure {
-                Failure::Failed(details) if self.config.error_details => {
-                    writeln!(report, "{name}: failed: {details}")
-                }
+                Failure::Failed(error) if details => writeln!(report, "{name}: failed: {error}"),
                 Failure::Failed(_) => writeln!(report, "{name}: failed"),
                 Failure::TimedOut => {
                     writeln!(report, "{name}: timed out after {:?}", self.config.deadline)
@@ -287,19 +287,19 @@ impl Wake for Waiters {
 }
 
 /// A probe waiting for a run's outcome.
-pub(crate) struct Probe {
+pub(crate) struct Waiting {
     readiness: Arc<Readiness>,
     run: Arc<Run>,
 }
 
-impl Probe {
+impl Waiting {
     /// The configuration the run belongs to, for reporting its outcome.
     pub(crate) fn readiness(&self) -> &Readiness {
         &self.readiness
     }
 }
 
-impl Future for Probe {
+impl Future for Waiting {
     type Output = Arc<Outcome>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Arc<Outcome>> {

@@ -34,7 +34,7 @@ impl<B> Service<Request<B>> for Route {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        RouteFuture(begin(request.method(), None))
+        RouteFuture(begin(&request, None))
     }
 }
 
@@ -64,7 +64,7 @@ impl<B> Service<Request<B>> for CheckedRoute {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        RouteFuture(begin(request.method(), self.readiness.as_ref()))
+        RouteFuture(begin(&request, self.readiness.as_ref()))
     }
 }
 

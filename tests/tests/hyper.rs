@@ -12,13 +12,15 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use kamal_healthcheck::HealthCheckLayer;
+use kamal_healthcheck::{HealthCheckLayer, Verdict};
 use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request};
 use tokio::net::TcpListener;
 use tower::Layer;
 
-/// An app that serves `example.com` only, as a bare tower service.
-async fn app(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+/// An app that serves `example.com` only, as a bare tower service. It takes any
+/// request body, as a hyper service must to be probed in-process: hyper's own
+/// `Incoming` cannot be made outside a connection.
+async fn app<B>(request: Request<B>) -> Result<Response<Full<Bytes>>, Infallible> {
     let allowed = request
         .headers()
         .get(http::header::HOST)
@@ -35,7 +37,7 @@ async fn app(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infall
 
 /// Serves `layer` around the app with hyper alone; returns the address.
 async fn serve(layer: HealthCheckLayer) -> std::net::SocketAddr {
-    let service = layer.layer(tower::service_fn(app));
+    let service = layer.layer(tower::service_fn(app::<Incoming>));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -87,4 +89,19 @@ async fn its_failed_checks_are_reported_in_its_own_body_type() {
         (response.status, response.body.as_str()),
         (503, "queue: failed\n")
     );
+}
+
+/// `kamal_healthcheck::probe` on the hyper service, as it is served: refused by
+/// its host check without the healthcheck, answered with it.
+#[tokio::test]
+async fn a_hyper_service_is_probed_in_process() {
+    let bare = kamal_healthcheck::probe(tower::service_fn(app::<String>)).await;
+    assert_eq!(bare.verdict(), Verdict::HostCheck, "{bare}");
+    assert!(
+        bare.to_string()
+            .contains("400 Bad Request with \"unknown host\""),
+        "{bare}"
+    );
+    let served = HealthCheckLayer::new().layer(tower::service_fn(app::<String>));
+    kamal_healthcheck::probe(served).await.assert_healthy();
 }

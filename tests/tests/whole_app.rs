@@ -1,0 +1,574 @@
+//! `kamal_healthcheck::probe` on the whole served app: for each way a deploy
+//! fails outside the annotated function (middleware added in `main`, a nest
+//! prefix, a path deploy.yml disagrees with, readiness, the gate, a hang, an
+//! error, a panic), the app a user would write, the report's verdict and words,
+//! the same status over TCP from kamal-proxy's request, and the fixed app healthy.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use kamal_healthcheck::{
+    HealthCheckLayer, Probe, ProbeReport, StartupGate, Verdict, deploy_probe, kamal_healthcheck,
+    probe as probe_app,
+};
+use kamal_healthcheck_tests::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tower::Layer;
+use tower_http::validate_request::ValidateRequestHeaderLayer;
+
+/// The router function, as the README shows it: its own guard is inside.
+#[kamal_healthcheck]
+fn app() -> Router {
+    Router::new().route("/", get(|| async { "home" }))
+}
+
+/// Fails the probe if `report` is not `verdict` or lacks any of `words`; then
+/// sends kamal-proxy's request over TCP to the same app and checks that the
+/// status on the wire is the report's.
+async fn assert_report(served: Router, verdict: Verdict, words: &[&str]) -> ProbeReport {
+    let report = probe_app(served.clone()).await;
+    assert_eq!(report.verdict(), verdict, "{report}");
+    let message = report.to_string();
+    for word in words {
+        assert!(message.contains(word), "{word:?} is not in: {message}");
+    }
+    let server = serve(served).await;
+    let wire = probe(server.address, "GET", "/up").await;
+    assert_eq!(
+        Some(wire.status),
+        report.status().map(|status| status.as_u16()),
+        "over TCP: {wire:?}"
+    );
+    report
+}
+
+/// The fix every message names: `HealthCheckLayer` around what `main` serves.
+async fn assert_fixed(served: Router) {
+    let fixed = HealthCheckLayer::new().layer(served);
+    let report = probe_app(fixed.clone()).await;
+    assert_eq!(report.verdict(), Verdict::Healthy, "{report}");
+    assert!(report.answered_by_healthcheck());
+    report.assert_healthy();
+    let server = serve(fixed).await;
+    assert_eq!(probe(server.address, "GET", "/up").await.status, 200);
+}
+
+#[tokio::test]
+async fn the_attributes_router_alone_is_healthy() {
+    let report = probe_app(app()).await;
+    report.assert_healthy();
+    assert!(report.answered_by_healthcheck());
+    assert_eq!(report.status(), Some(StatusCode::OK));
+    assert!(
+        report
+            .to_string()
+            .contains("was answered 200 OK by the healthcheck"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn https_redirect_added_in_main() {
+    let served = app().layer(from_fn_with_state(Hits::default(), redirect_to_https));
+    let report = assert_report(
+        served.clone(),
+        Verdict::HttpsRedirect,
+        &[
+            "was redirected to https://7c7168a662c1:80/up (301 Moved Permanently)",
+            "before it reached the healthcheck",
+            "kamal-proxy probes the container over plain HTTP",
+            "HealthCheckLayer::new().layer(app)",
+        ],
+    )
+    .await;
+    assert!(report.ensure_reachable().is_err());
+    assert_fixed(served).await;
+}
+
+#[tokio::test]
+async fn host_allow_list_added_in_main() {
+    let served = app().layer(from_fn_with_state(Hits::default(), allowed_hosts_only));
+    let report = assert_report(
+        served.clone(),
+        Verdict::HostCheck,
+        &[
+            "was answered 400 Bad Request with \"unknown host\", not by the healthcheck",
+            "a host check",
+            "the container's own address as `Host`",
+            "target failed to become healthy",
+        ],
+    )
+    .await;
+    assert!(!report.answered_by_healthcheck());
+    // `main` refuses to start, with the same message as its `Debug`.
+    let error = report.clone().ensure_reachable().unwrap_err();
+    assert_eq!(format!("{error:?}"), report.to_string());
+    assert_fixed(served).await;
+}
+
+#[tokio::test]
+async fn authentication_added_in_main() {
+    #[allow(deprecated)]
+    let served = app().layer(ValidateRequestHeaderLayer::bearer("secret"));
+    assert_report(
+        served.clone(),
+        Verdict::Auth,
+        &[
+            "401 Unauthorized",
+            "authentication runs first",
+            "no credentials",
+        ],
+    )
+    .await;
+    assert_fixed(served).await;
+}
+
+/// A 403 with a challenge is authentication; without one, a host or IP check.
+#[tokio::test]
+async fn forbidden_with_and_without_a_challenge() {
+    async fn forbidden(_: Request, _: Next) -> Response {
+        StatusCode::FORBIDDEN.into_response()
+    }
+    async fn challenged(_: Request, _: Next) -> Response {
+        let challenge = HeaderValue::from_static("Basic realm=\"app\"");
+        let mut response = StatusCode::FORBIDDEN.into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+        response
+    }
+    assert_report(
+        app().layer(from_fn(challenged)),
+        Verdict::Auth,
+        &["403 Forbidden", "authentication runs first"],
+    )
+    .await;
+    assert_report(
+        app().layer(from_fn(forbidden)),
+        Verdict::HostCheck,
+        &["403 Forbidden", "a host check"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rate_limit_added_in_main() {
+    let hits = Hits::default();
+    // Traffic has already used the allowance of the limiter.
+    for _ in 0..3 {
+        hits.hit();
+    }
+    let served = app().layer(from_fn_with_state(hits, rate_limit));
+    assert_report(
+        served.clone(),
+        Verdict::RateLimit,
+        &["429 Too Many Requests", "a rate limit runs first"],
+    )
+    .await;
+    assert_fixed(served).await;
+}
+
+#[tokio::test]
+async fn nested_under_a_prefix() {
+    let served = Router::new().nest("/app", app());
+    let report = assert_report(
+        served.clone(),
+        Verdict::NotFound,
+        &[
+            "404 Not Found",
+            "nothing in this service answers `/up`",
+            "nested under a prefix",
+            "config/deploy.yml",
+        ],
+    )
+    .await;
+    assert!(report.ensure_reachable().is_err());
+    // The healthcheck is there, one prefix down.
+    let nested = Probe::new().path("/app/up").send(served.clone()).await;
+    assert_eq!(nested.verdict(), Verdict::Healthy, "{nested}");
+    assert_fixed(served).await;
+}
+
+#[kamal_healthcheck(path = "/healthz")]
+fn healthz_app() -> Router {
+    Router::new().route("/", get(|| async { "home" }))
+}
+
+/// deploy.yml and the attribute disagree: `deploy_probe!` probes what the deploy
+/// will probe.
+#[tokio::test]
+async fn a_path_deploy_yml_does_not_set() {
+    // tests/config/deploy.yml leaves kamal-proxy at /up.
+    let report = deploy_probe!("config/deploy.yml").send(healthz_app()).await;
+    assert_eq!(report.verdict(), Verdict::NotFound, "{report}");
+    assert!(report.to_string().contains("`proxy: healthcheck: path:`"));
+    // A deploy.yml that sets /healthz (and a 3 s timeout) agrees with it.
+    let probe = deploy_probe!("tests/ui/deploy/healthz.yml");
+    assert_eq!(
+        (probe.get_path(), probe.get_timeout()),
+        ("/healthz", Duration::from_secs(3))
+    );
+    probe.send(healthz_app()).await.assert_healthy();
+}
+
+#[tokio::test]
+async fn no_healthcheck_at_all() {
+    let served = Router::new().route("/", get(|| async { "home" }));
+    assert_report(
+        served.clone(),
+        Verdict::NotFound,
+        &["Is a healthcheck installed at all?"],
+    )
+    .await;
+    assert_fixed(served).await;
+}
+
+/// A route of the app's own at the path is healthy for kamal-proxy; the report
+/// says that the healthcheck did not answer.
+#[tokio::test]
+async fn an_app_route_at_the_path() {
+    let served = Router::new().route("/up", get(|| async { "fine" }));
+    let report = assert_report(
+        served,
+        Verdict::AnsweredByApp,
+        &[
+            "was answered 200 OK, not by the healthcheck but by a route of the app",
+            "no readiness check ran",
+        ],
+    )
+    .await;
+    assert!(report.is_healthy() && !report.answered_by_healthcheck());
+    report.assert_healthy();
+}
+
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection refused")
+    }
+}
+
+/// A database that refuses connections.
+async fn connect() -> Result<(), Refused> {
+    Err(Refused)
+}
+
+#[kamal_healthcheck(check(db = connect()))]
+fn app_with_a_database() -> Router {
+    Router::new().route("/", get(|| async { "home" }))
+}
+
+/// The checks' errors show in the report, while the body still hides them.
+#[tokio::test]
+async fn readiness_checks_fail() {
+    let report = assert_report(
+        app_with_a_database(),
+        Verdict::NotReady,
+        &[
+            "was answered 503 by the healthcheck",
+            "reachable but not ready",
+            "db: failed: connection refused",
+        ],
+    )
+    .await;
+    assert!(report.answered_by_healthcheck());
+    assert!(report.clone().ensure_reachable().is_ok());
+    let server = serve(app_with_a_database()).await;
+    assert_eq!(
+        probe(server.address, "GET", "/up").await.body,
+        "db: failed\n"
+    );
+    let panicked = std::panic::catch_unwind(|| report.assert_healthy()).unwrap_err();
+    let message = panicked.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("db: failed: connection refused"),
+        "{message}"
+    );
+}
+
+#[kamal_healthcheck(gate = gate)]
+fn gated_app(gate: StartupGate) -> Router {
+    drop(gate);
+    Router::new().route("/", get(|| async { "home" }))
+}
+
+/// A closed gate fails a test (the app never opens it) but not `main`'s check.
+#[tokio::test]
+async fn the_startup_gate_is_closed() {
+    let gate = StartupGate::new();
+    let report = assert_report(
+        gated_app(gate.clone()),
+        Verdict::Starting,
+        &[
+            "503 `starting`",
+            "start-up gate is still closed",
+            "StartupGate::open()",
+        ],
+    )
+    .await;
+    assert!(!report.is_healthy());
+    assert!(report.ensure_reachable().is_ok());
+    gate.open();
+    probe_app(gated_app(gate)).await.assert_healthy();
+}
+
+/// A pool with no free connection, awaited by a middleware added in `main`.
+async fn wait_for_a_connection(
+    State(pool): State<Arc<Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let _connection = pool.acquire().await;
+    next.run(request).await
+}
+
+#[tokio::test]
+async fn a_middleware_that_never_answers() {
+    let pool = Arc::new(Semaphore::new(0));
+    let served = app().layer(from_fn_with_state(pool, wait_for_a_connection));
+    let timeout = Duration::from_millis(300);
+    let start = std::time::Instant::now();
+    let report = Probe::new().timeout(timeout).send(served.clone()).await;
+    let elapsed = start.elapsed();
+    assert_eq!(report.verdict(), Verdict::TimedOut, "{report}");
+    assert!(
+        elapsed >= timeout && elapsed < timeout * 3,
+        "gave up after {elapsed:?}"
+    );
+    let message = report.to_string();
+    for word in [
+        "got no answer within 300ms, kamal-proxy's timeout",
+        "a pool with no free connection",
+    ] {
+        assert!(message.contains(word), "{word:?} is not in: {message}");
+    }
+    assert_eq!(report.status(), None);
+    assert!(report.ensure_reachable().is_err());
+    // Over TCP nothing answers either.
+    let server = serve(served.clone()).await;
+    let wire = tokio::time::timeout(timeout, probe(server.address, "GET", "/up")).await;
+    assert!(wire.is_err(), "answered over TCP: {wire:?}");
+    assert_fixed(served).await;
+}
+
+/// A middleware in `main` that expects a header only the public proxy sets.
+async fn request_id(request: Request, next: Next) -> Response {
+    let id = request.headers()["x-request-id"].clone();
+    let mut response = next.run(request).await;
+    response.headers_mut().insert("x-request-id", id);
+    response
+}
+
+#[tokio::test]
+async fn a_middleware_that_panics() {
+    let served = app().layer(from_fn(request_id));
+    let report = probe_app(served.clone()).await;
+    assert_eq!(report.verdict(), Verdict::Panicked, "{report}");
+    let message = report.to_string();
+    for word in [
+        "made the service panic",
+        "no entry found for key",
+        "X-Request-Id",
+    ] {
+        assert!(message.contains(word), "{word:?} is not in: {message}");
+    }
+    // Over TCP the connection closes without an answer.
+    let server = serve(served.clone()).await;
+    assert_eq!(kamal_proxy_exchange(server.address).await.1, "");
+    assert_fixed(served).await;
+}
+
+#[tokio::test]
+async fn a_service_that_returns_an_error() {
+    let failing = tower::service_fn(|_: http::Request<String>| async {
+        Err::<http::Response<axum::body::Body>, _>(std::io::Error::other("backend closed"))
+    });
+    let report = probe_app(failing).await;
+    assert_eq!(report.verdict(), Verdict::Error, "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("got an error from the service instead of an answer: backend closed"),
+        "{report}"
+    );
+    let fixed = HealthCheckLayer::new().layer(failing);
+    probe_app(fixed).await.assert_healthy();
+}
+
+/// Redirects are followed as Go's client follows them, while they stay on the
+/// container's plain HTTP address.
+#[tokio::test]
+async fn redirects_are_followed_like_kamal_proxys_client() {
+    let served = app()
+        .route("/old", get(|| async { Redirect::permanent("/up") }))
+        .route(
+            "/absolute",
+            get(|| async { Redirect::to("http://7c7168a662c1:80/old") }),
+        )
+        .route(
+            "/away",
+            get(|| async { Redirect::to("http://example.com/up") }),
+        )
+        .route("/loop", get(|| async { Redirect::temporary("/loop") }));
+
+    let report = Probe::new().path("/absolute").send(served.clone()).await;
+    assert_eq!(report.verdict(), Verdict::Healthy, "{report}");
+    assert!(
+        report.to_string().contains(
+            "was answered 200 OK after 2 redirects (http://7c7168a662c1:80/old -> /up) by the \
+             healthcheck"
+        ),
+        "{report}"
+    );
+
+    let away = Probe::new().path("/away").send(served.clone()).await;
+    assert_eq!(away.verdict(), Verdict::OtherRedirect, "{away}");
+    assert!(
+        away.to_string()
+            .contains("was redirected to http://example.com/up (303 See Other)"),
+        "{away}"
+    );
+
+    let looping = Probe::new().path("/loop").send(served).await;
+    assert_eq!(looping.verdict(), Verdict::OtherRedirect, "{looping}");
+    assert!(
+        looping.to_string().contains("after 10 redirects"),
+        "{looping}"
+    );
+}
+
+/// The request a service gets in-process is the one it gets over TCP from
+/// kamal-proxy's Go client: same method, target, version and headers, in order.
+#[tokio::test]
+async fn in_process_the_service_sees_kamal_proxys_request() {
+    type Seen = Arc<Mutex<Vec<(String, String, String, Vec<(String, String)>)>>>;
+    async fn record(State(seen): State<Seen>, request: Request) -> &'static str {
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        seen.lock().unwrap().push((
+            request.method().to_string(),
+            request.uri().to_string(),
+            format!("{:?}", request.version()),
+            headers,
+        ));
+        "recorded"
+    }
+    let seen = Seen::default();
+    let recorder = Router::new().fallback(record).with_state(seen.clone());
+
+    let server = serve(recorder.clone()).await;
+    let (status, _) = kamal_proxy_exchange(server.address).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    probe_app(recorder).await.assert_healthy();
+
+    let seen = seen.lock().unwrap();
+    let [over_tcp, in_process] = &seen[..] else {
+        panic!("two requests, one each way: {seen:?}");
+    };
+    assert_eq!(in_process, over_tcp);
+    assert_eq!(over_tcp.0, "GET");
+    assert_eq!(over_tcp.1, "/up");
+    assert_eq!(over_tcp.2, "HTTP/1.1");
+    let names: Vec<&str> = over_tcp.3.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["host", "user-agent", "accept-encoding"]);
+}
+
+/// Sends the bytes Go's default client writes for kamal-proxy's probe (Host
+/// first, then User-Agent, then the Accept-Encoding its transport adds; no
+/// `Connection: close`) and returns the status line and what followed the head,
+/// or empty strings if the connection closed without an answer.
+async fn kamal_proxy_exchange(address: std::net::SocketAddr) -> (String, String) {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET /up HTTP/1.1\r\nHost: {CONTAINER_HOST}\r\nUser-Agent: kamal-proxy\r\nAccept-Encoding: gzip\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    let mut buffer = [0; 4096];
+    while !bytes.windows(4).any(|window| window == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => bytes.extend_from_slice(&buffer[..read]),
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or_default();
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (
+        status,
+        if head.is_empty() {
+            String::new()
+        } else {
+            rest.to_owned()
+        },
+    )
+}
+
+/// The README's "Check the whole app" example, run: its test fails with the
+/// message the README shows, word for word, and passes once fixed.
+mod readme {
+    use super::*;
+
+    async fn allowed_hosts_only(request: Request, next: Next) -> Response {
+        match request.headers().get(header::HOST) {
+            Some(host) if host == "example.com" => next.run(request).await,
+            _ => (StatusCode::BAD_REQUEST, "unknown host").into_response(),
+        }
+    }
+
+    #[kamal_healthcheck]
+    fn app() -> Router {
+        Router::new().route("/", get(|| async { "home" }))
+    }
+
+    fn served() -> Router {
+        app().layer(from_fn(allowed_hosts_only))
+    }
+
+    /// The `text` block after `marker` in the README.
+    fn readme_block(marker: &str) -> String {
+        let readme = include_str!("../../README.md");
+        let after = &readme[readme.find(marker).expect("the marker is in the README")..];
+        let block = &after[after.find("```text\n").unwrap() + "```text\n".len()..];
+        block[..block.find("\n```").unwrap()].to_owned()
+    }
+
+    #[tokio::test]
+    async fn kamal_proxy_finds_the_app_healthy() {
+        let panicked = tokio::spawn(async {
+            kamal_healthcheck::probe(served()).await.assert_healthy();
+        })
+        .await
+        .unwrap_err()
+        .into_panic();
+        let message = panicked.downcast_ref::<String>().unwrap();
+        assert_eq!(
+            *message,
+            readme_block("the test fails with the reason and the fix")
+        );
+        let fixed = HealthCheckLayer::new().layer(served());
+        kamal_healthcheck::probe(fixed).await.assert_healthy();
+    }
+
+    #[tokio::test]
+    async fn kamal_proxy_probes_what_deploy_yml_says() {
+        let served = HealthCheckLayer::new().layer(Router::new());
+        deploy_probe!("config/deploy.yml")
+            .send(served)
+            .await
+            .assert_healthy();
+    }
+}
