@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,6 +15,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::answer::{Answering, begin};
+use crate::body::{AnyBody, BodyMode, SameBody};
 use crate::path::{DEFAULT_PATH, HealthCheckPath, InvalidPath};
 use crate::readiness::{Config, PROXY_TIMEOUT, Readiness, StartupGate};
 use crate::timer::Timer;
@@ -41,11 +43,25 @@ use crate::timer::Timer;
 /// // `app` can be handed to `axum::serve` as it is.
 /// # }
 /// ```
-#[derive(Clone)]
-pub struct HealthCheckLayer {
+///
+/// Its services keep the wrapped service's response type ([`SameBody`]), which
+/// needs a body the answer can be made from (axum's `Body`, `Full<Bytes>`);
+/// [`any_body`](Self::any_body) answers around any other body.
+pub struct HealthCheckLayer<M = SameBody> {
     path: HealthCheckPath,
     /// Checks, gate and their shared state; `None` answers `200` at once.
     readiness: Option<Arc<Readiness>>,
+    mode: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for HealthCheckLayer<M> {
+    fn clone(&self) -> Self {
+        Self {
+            path: self.path.clone(),
+            readiness: self.readiness.clone(),
+            mode: PhantomData,
+        }
+    }
 }
 
 impl HealthCheckLayer {
@@ -59,6 +75,7 @@ impl HealthCheckLayer {
         Self {
             path: HealthCheckPath::Static(DEFAULT_PATH),
             readiness: None,
+            mode: PhantomData,
         }
     }
 
@@ -100,9 +117,50 @@ impl HealthCheckLayer {
         HealthCheckPath::new(path.into()).map(|path| Self {
             path,
             readiness: None,
+            mode: PhantomData,
         })
     }
 
+    /// Answers around a service of any response body type with `Data = Bytes`
+    /// (tonic's, tower-http's `TraceLayer`, `CompressionLayer` or
+    /// `CatchPanicLayer` body, `UnsyncBoxBody`): the responses' body becomes
+    /// [`HealthCheckBody`](crate::HealthCheckBody), the wrapped service's body (polled in place, never
+    /// boxed) or the healthcheck's answer.
+    ///
+    /// Without it the responses keep the wrapped service's body type, as
+    /// `axum::serve` requires of an axum `Router`; a body the answer cannot be
+    /// made from is then a compile error that points here.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
+    /// use kamal_healthcheck::HealthCheckLayer;
+    /// use tower::{Layer, ServiceExt, service_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// type Boxed = UnsyncBoxBody<Bytes, std::convert::Infallible>;
+    /// let app = service_fn(|_: http::Request<String>| async {
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(Boxed::new(Full::from("app"))))
+    /// });
+    /// let app = HealthCheckLayer::new().any_body().layer(app);
+    ///
+    /// let probe = http::Request::get("/up").body(String::new()).unwrap();
+    /// let response = app.oneshot(probe).await.unwrap();
+    /// let body = response.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "OK");
+    /// # }
+    /// ```
+    pub fn any_body(self) -> HealthCheckLayer<AnyBody> {
+        HealthCheckLayer {
+            path: self.path,
+            readiness: self.readiness,
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<M> HealthCheckLayer<M> {
     /// The path this healthcheck answers.
     ///
     /// ```
@@ -236,7 +294,7 @@ impl HealthCheckLayer {
     }
 }
 
-impl fmt::Debug for HealthCheckLayer {
+impl<M> fmt::Debug for HealthCheckLayer<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HealthCheckLayer")
             .field("path", &self.path())
@@ -251,8 +309,8 @@ impl Default for HealthCheckLayer {
     }
 }
 
-impl<S> Layer<S> for HealthCheckLayer {
-    type Service = HealthCheck<S>;
+impl<S, M> Layer<S> for HealthCheckLayer<M> {
+    type Service = HealthCheck<S, M>;
 
     /// # Panics
     ///
@@ -273,6 +331,7 @@ impl<S> Layer<S> for HealthCheckLayer {
             inner,
             path: self.path.clone(),
             readiness: self.readiness.clone(),
+            mode: PhantomData,
         }
     }
 }
@@ -285,10 +344,12 @@ impl<S> Layer<S> for HealthCheckLayer {
 /// never looked at, and the inner service is not called. Every other request goes
 /// to the inner service as it is, at the cost of one string comparison.
 ///
-/// The answer's body is made with `ResBody::from(&'static str)` (or `From<String>`
-/// for the report of failed readiness checks), so the response type stays the
-/// inner service's: an axum `Router` wrapped in it can still be
-/// given to `axum::serve`.
+/// In the default body mode ([`SameBody`]) the answer's body is made with
+/// `ResBody::from(&'static str)` (or `From<String>` for the report of failed
+/// readiness checks), so the response type stays the inner service's: an axum
+/// `Router` wrapped in it can still be given to `axum::serve`. With
+/// [`AnyBody`] ([`HealthCheckLayer::any_body`]) the response body is
+/// [`HealthCheckBody<ResBody>`](crate::HealthCheckBody).
 ///
 /// ```
 /// use axum::{Router, body::Body, routing::get};
@@ -309,14 +370,26 @@ impl<S> Layer<S> for HealthCheckLayer {
 ///
 /// Readiness is the inner service's: `poll_ready` asks it, as every tower
 /// middleware does. An axum `Router` is always ready.
-#[derive(Clone)]
-pub struct HealthCheck<S> {
+pub struct HealthCheck<S, M = SameBody> {
     inner: S,
     path: HealthCheckPath,
     readiness: Option<Arc<Readiness>>,
+    mode: PhantomData<fn() -> M>,
 }
 
-impl<S: fmt::Debug> fmt::Debug for HealthCheck<S> {
+impl<S: Clone, M> Clone for HealthCheck<S, M> {
+    #[inline]
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            path: self.path.clone(),
+            readiness: self.readiness.clone(),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<S: fmt::Debug, M> fmt::Debug for HealthCheck<S, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HealthCheck")
             .field("inner", &self.inner)
@@ -326,7 +399,7 @@ impl<S: fmt::Debug> fmt::Debug for HealthCheck<S> {
     }
 }
 
-impl<S> HealthCheck<S> {
+impl<S, M> HealthCheck<S, M> {
     /// The path this healthcheck answers.
     ///
     /// ```
@@ -380,14 +453,14 @@ impl<S> HealthCheck<S> {
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HealthCheck<S>
+impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for HealthCheck<S, M>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: From<&'static str> + From<String>,
+    M: BodyMode<ResBody>,
 {
-    type Response = Response<ResBody>;
+    type Response = Response<M::Body>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, ResBody>;
+    type Future = ResponseFuture<S::Future, M::Body, M>;
 
     #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -401,12 +474,14 @@ where
                 kind: Kind::Answer {
                     answer: begin(&request, self.readiness.as_ref()),
                 },
+                mode: PhantomData,
             }
         } else {
             ResponseFuture {
                 kind: Kind::Inner {
                     future: self.inner.call(request),
                 },
+                mode: PhantomData,
             }
         }
     }
@@ -415,10 +490,12 @@ where
 pin_project! {
     /// The future of [`HealthCheck`]: the healthcheck's answer (ready at once, or
     /// when the readiness checks are done), or the inner service's own future,
-    /// polled in place (never boxed).
-    pub struct ResponseFuture<F, B> {
+    /// polled in place (never boxed). `B` is the responses' body, `M` the body
+    /// mode.
+    pub struct ResponseFuture<F, B, M = SameBody> {
         #[pin]
         kind: Kind<F, B>,
+        mode: PhantomData<fn() -> M>,
     }
 }
 
@@ -430,9 +507,10 @@ pin_project! {
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F, B>
+impl<F, B, M, ResBody, E> Future for ResponseFuture<F, B, M>
 where
-    F: Future<Output = Result<Response<B>, E>>,
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    M: BodyMode<ResBody, Body = B>,
     B: From<&'static str> + From<String>,
 {
     type Output = Result<Response<B>, E>;
@@ -440,13 +518,13 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
-            KindProj::Inner { future } => future.poll(cx),
+            KindProj::Inner { future } => M::poll_inner(future, cx),
             KindProj::Answer { answer } => Pin::new(answer).poll(cx).map(Ok),
         }
     }
 }
 
-impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+impl<F, B, M> std::fmt::Debug for ResponseFuture<F, B, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.kind {
             Kind::Answer { .. } => "Answer",

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod body;
 mod layer;
 mod path;
 mod path_rules;
@@ -38,6 +39,7 @@ mod readiness;
 mod route;
 mod timer;
 
+pub use body::{AnyBody, BodyMode, HealthCheckBody, SameBody};
 pub use layer::{HealthCheck, HealthCheckLayer, ResponseFuture};
 pub use path::{DEFAULT_PATH, InvalidPath};
 pub use probe::{Probe, ProbeReport, Verdict, probe};

@@ -47,7 +47,7 @@ pub struct CheckedRoute {
 
 impl CheckedRoute {
     /// The route answering as `layer` does.
-    pub fn from_layer(layer: &HealthCheckLayer) -> Self {
+    pub fn from_layer<M>(layer: &HealthCheckLayer<M>) -> Self {
         Self {
             readiness: layer.readiness().cloned(),
         }
