@@ -12,15 +12,16 @@ use crate::readiness::Readiness;
 /// kamal-proxy's default healthcheck path.
 pub(crate) const DEFAULT_PATH: &str = "/up";
 
-const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default), `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported), `deploy = \"config/deploy.yml\"` (Kamal's config, read at compile time), and for readiness `check(name = future)`, `deadline = \"2s\"`, `cache_for = \"1s\"`, `error_details = true` and `gate = <StartupGate>`";
+const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default), `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported), `deploy = \"config/deploy.yml\"` (Kamal's config, read at compile time), and for readiness `check(name = future)`, `deadline = \"2s\"`, `timeout = \"5s\"` (kamal-proxy's, when deploy.yml sets one), `cache_for = \"1s\"`, `error_details = true` and `gate = <StartupGate>`";
 
 /// Every argument name, for suggestions.
-const NAMES: [&str; 8] = [
+const NAMES: [&str; 9] = [
     "path",
     "crate",
     "deploy",
     "check",
     "deadline",
+    "timeout",
     "cache_for",
     "error_details",
     "gate",

@@ -59,7 +59,7 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let model = model::Model::read(&function.item.block);
-    let (path, explicit, tracking) = match deployed_path(&args) {
+    let (path, explicit, tracking, deployed_timeout) = match deployed_path(&args) {
         Ok(found) => found,
         Err(error) => {
             errors.push(error);
@@ -74,6 +74,13 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let readiness = &args.readiness;
+    let timeout = match readiness.check_timeout(deployed_timeout) {
+        Ok(timeout) => timeout,
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
     if !plan.install && !readiness.is_empty() {
         errors.push(readiness.error(
             "the attribute's readiness checks answer on the route it installs, but a hand-placed \
@@ -85,7 +92,11 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(None)
     } else {
         readiness
-            .layer(&args.krate(), &readiness::inputs(&function.item.sig))
+            .layer(
+                &args.krate(),
+                &readiness::inputs(&function.item.sig),
+                timeout,
+            )
             .map(Some)
     };
     match route {
@@ -99,13 +110,18 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The healthcheck path, whether the attribute sets it, and what the expansion
-/// must include so that the build reruns when deploy.yml changes. With `deploy`,
-/// the path comes from deploy.yml, and a `path` or `deadline` that disagrees with
-/// it is an error.
-fn deployed_path(args: &args::Args) -> Result<(String, bool, TokenStream), syn::Error> {
+/// What deploy.yml sets: the healthcheck timeout, if any, with the `deploy` literal.
+type DeployedTimeout<'a> = Option<(&'a syn::LitStr, std::time::Duration)>;
+
+/// The healthcheck path, whether the attribute sets it, what the expansion must
+/// include so that the build reruns when deploy.yml changes, and deploy.yml's
+/// timeout. With `deploy`, the path comes from deploy.yml, and a `path` that
+/// disagrees with it is an error.
+fn deployed_path(
+    args: &args::Args,
+) -> Result<(String, bool, TokenStream, DeployedTimeout<'_>), syn::Error> {
     let Some(file) = &args.deploy else {
-        return Ok((args.path(), args.path.is_some(), TokenStream::new()));
+        return Ok((args.path(), args.path.is_some(), TokenStream::new(), None));
     };
     #[cfg(not(feature = "deploy-yml"))]
     {
@@ -140,27 +156,14 @@ fn deployed_path(args: &args::Args) -> Result<(String, bool, TokenStream), syn::
                 ));
             }
         }
-        if let (Some(timeout), false) = (deploy.timeout, args.readiness.checks.is_empty()) {
-            let (literal, deadline) = args.readiness.deadline();
-            if deadline >= timeout {
-                let message = format!(
-                    "a check deadline of {deadline:?} does not end before the healthcheck \
-                     timeout of {timeout:?} in {name}: kamal-proxy would give up on the probe \
-                     before the checks are done; give a `deadline` below {timeout:?}"
-                );
-                errors.push(match literal {
-                    Some(literal) => syn::Error::new(literal.span(), message),
-                    None => syn::Error::new(file.span(), message),
-                });
-            }
-        }
         errors.finish()?;
         // Rebuild when deploy.yml changes: rustc tracks the files it includes.
         let absolute = deploy.file.display().to_string();
         let tracking = quote::quote!(
             const _: &[u8] = ::core::include_bytes!(#absolute);
         );
-        Ok((deploy.path, true, tracking))
+        let timeout = deploy.timeout.map(|timeout| (file, timeout));
+        Ok((deploy.path, true, tracking, timeout))
     }
 }
 

@@ -11,14 +11,19 @@ use syn::{Expr, ExprLit, FnArg, Ident, Lit, LitBool, LitStr, Meta, Pat, Token, T
 
 use crate::args::Errors;
 
-/// kamal-proxy gives each probe 5 seconds.
-const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
+/// kamal-proxy gives each probe 5 seconds unless deploy.yml says otherwise.
+const KAMAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The checks' deadline unless set.
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 
 /// The readiness arguments, as written.
 #[derive(Default)]
 pub(crate) struct Readiness {
     pub(crate) checks: Vec<Check>,
     deadline: Option<(LitStr, Duration)>,
+    /// `timeout = "10s"`: kamal-proxy's timeout for this deployment. Not a
+    /// readiness setting of its own: it bounds the deadline.
+    pub(crate) timeout: Option<(LitStr, Duration)>,
     cache_for: Option<(LitStr, Duration)>,
     error_details: Option<LitBool>,
     gate: Option<Expr>,
@@ -57,29 +62,29 @@ impl Readiness {
             },
             "deadline" => {
                 if let Some(deadline) = self.duration(meta, "deadline", errors) {
-                    let (literal, value) = &deadline;
-                    let problem = if value.is_zero() {
-                        Some("times every check out before it starts")
-                    } else if *value >= PROXY_TIMEOUT {
-                        Some(
-                            "does not end before kamal-proxy's 5 s timeout, so the probe would \
-                             time out before the healthcheck answers",
-                        )
-                    } else {
-                        None
-                    };
-                    if let Some(problem) = problem {
+                    if deadline.1.is_zero() {
                         errors.push(syn::Error::new(
-                            literal.span(),
-                            format!(
-                                "a deadline of {:?} {problem}; give one above zero and below 5s \
-                                 (2s unless set)",
-                                literal.value()
-                            ),
+                            deadline.0.span(),
+                            "a deadline of \"0s\" times every check out before it starts; give \
+                             one above zero (2s unless set)",
                         ));
                     }
                     self.deadline = Some(deadline);
                 }
+            }
+            "timeout" => {
+                if let Some(timeout) = self.duration(meta, "timeout", errors) {
+                    if timeout.1.is_zero() {
+                        errors.push(syn::Error::new(
+                            timeout.0.span(),
+                            "a timeout of \"0s\": kamal-proxy's `proxy: healthcheck: timeout:` \
+                             is a number of seconds above zero (5 unless set)",
+                        ));
+                    }
+                    self.timeout = Some(timeout);
+                }
+                // It says how the deployment probes, not how the healthcheck answers.
+                return Some(());
             }
             "cache_for" => self.cache_for = self.duration(meta, "cache_for", errors),
             "error_details" => match value(meta) {
@@ -124,13 +129,66 @@ impl Readiness {
         }
     }
 
-    /// The checks' deadline, with the literal that set it (2 s unless set).
-    #[cfg(feature = "deploy-yml")]
-    pub(crate) fn deadline(&self) -> (Option<&LitStr>, Duration) {
-        match &self.deadline {
-            Some((literal, deadline)) => (Some(literal), *deadline),
-            None => (None, Duration::from_secs(2)),
+    /// Checks that the deadline ends before kamal-proxy's timeout: the one
+    /// deploy.yml sets (`deployed`: the file's literal, its name and the value),
+    /// or `timeout`, or Kamal's 5 s; the error names the one in force and where
+    /// it came from. Returns the timeout to give the layer, if not the default.
+    pub(crate) fn check_timeout(
+        &self,
+        deployed: Option<(&LitStr, Duration)>,
+    ) -> Result<Option<Duration>, syn::Error> {
+        let mut errors = Errors::default();
+        let (timeout, source, at) = match (deployed, &self.timeout) {
+            (Some((file, value)), given) => {
+                let name = file.value();
+                if let Some((literal, given)) = given.as_ref().filter(|(_, given)| *given != value)
+                {
+                    errors.push(syn::Error::new(
+                        literal.span(),
+                        format!(
+                            "this is not the timeout kamal-proxy uses: {name} sets \
+                             `proxy.healthcheck.timeout` to {value:?}, not {given:?}; make the \
+                             two the same, or leave `timeout` out and the attribute takes it \
+                             from {name}"
+                        ),
+                    ));
+                }
+                let source = format!("the healthcheck timeout of {value:?} in {name}");
+                (value, source, Some(file))
+            }
+            (None, Some((literal, value))) => {
+                let source = format!("the healthcheck timeout of {value:?} given by `timeout`");
+                (*value, source, Some(literal))
+            }
+            (None, None) => (
+                KAMAL_TIMEOUT,
+                "kamal-proxy's healthcheck timeout of 5s (Kamal's default; when \
+                 `proxy: healthcheck: timeout:` in config/deploy.yml sets a longer one, give \
+                 it here as `timeout = \"10s\"`, or read it with `deploy = \
+                 \"config/deploy.yml\"`)"
+                    .to_owned(),
+                None,
+            ),
+        };
+        let (literal, deadline, default) = match &self.deadline {
+            Some((literal, deadline)) => (Some(literal), *deadline, ""),
+            None => (None, DEFAULT_DEADLINE, " (the default)"),
+        };
+        // Without checks, the default deadline bounds nothing.
+        let bounds = literal.is_some() || !self.checks.is_empty();
+        if bounds && deadline >= timeout && !timeout.is_zero() {
+            let message = format!(
+                "a check deadline of {deadline:?}{default} does not end before {source}: \
+                 kamal-proxy would give up on the probe before the checks are done; give a \
+                 `deadline` below {timeout:?}"
+            );
+            match literal.or(at) {
+                Some(literal) => errors.push(syn::Error::new(literal.span(), message)),
+                None => errors.push(self.error(&message)),
+            }
         }
+        errors.finish()?;
+        Ok((timeout != KAMAL_TIMEOUT).then_some(timeout))
     }
 
     /// Whether any readiness argument was given.
@@ -149,8 +207,13 @@ impl Readiness {
         &self,
         krate: &TokenStream,
         inputs: &[Input],
+        timeout: Option<Duration>,
     ) -> Result<TokenStream, syn::Error> {
         let mut layer = quote!(#krate::HealthCheckLayer::new());
+        if let Some(timeout) = timeout {
+            let millis = timeout.as_millis() as u64;
+            layer = quote!(#layer.timeout(::core::time::Duration::from_millis(#millis)));
+        }
         if let Some((literal, deadline)) = &self.deadline {
             let millis = deadline.as_millis() as u64;
             layer = quote_spanned!(literal.span()=> #layer.deadline(::core::time::Duration::from_millis(#millis)));

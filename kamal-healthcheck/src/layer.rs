@@ -17,7 +17,7 @@ use tower_service::Service;
 use crate::answer::{Answering, begin};
 use crate::body::{AnyBody, BodyMode, SameBody};
 use crate::path::{DEFAULT_PATH, HealthCheckPath, InvalidPath};
-use crate::readiness::{Config, PROXY_TIMEOUT, Readiness, StartupGate};
+use crate::readiness::{Config, Readiness, StartupGate};
 use crate::timer::Timer;
 
 /// Wraps a service in a [`HealthCheck`], which answers kamal-proxy's probe
@@ -205,8 +205,9 @@ impl<M> HealthCheckLayer<M> {
     }
 
     /// How long every check of a run may take (2 s unless set). A check still
-    /// running then fails as timed out, so the answer always comes before
-    /// kamal-proxy's 5-second timeout.
+    /// running then fails as timed out, so the answer comes before kamal-proxy
+    /// gives up on the probe: the deadline must end before its
+    /// [`timeout`](Self::timeout).
     ///
     /// ```
     /// use std::time::Duration;
@@ -216,15 +217,37 @@ impl<M> HealthCheckLayer<M> {
     ///
     /// # Panics
     ///
-    /// If `deadline` is zero or not below kamal-proxy's 5-second timeout.
+    /// If `deadline` is zero. A deadline that does not end before the timeout
+    /// panics when the layer is applied (the timeout may be set after it).
     #[track_caller]
     pub fn deadline(self, deadline: Duration) -> Self {
         assert!(
-            !deadline.is_zero() && deadline < PROXY_TIMEOUT,
-            "a check deadline of {deadline:?}: it must be above zero and below kamal-proxy's \
-             5 s timeout, or the probe times out before the healthcheck answers"
+            !deadline.is_zero(),
+            "HealthCheckLayer: a check deadline of zero times every check out before it starts; \
+             give one above zero (2 s unless set)"
         );
         self.configure(|config| config.deadline = deadline)
+    }
+
+    /// kamal-proxy's healthcheck timeout for this deployment: `proxy:
+    /// healthcheck: timeout:` in Kamal's config/deploy.yml (5 s, Kamal's default,
+    /// unless set). Apps with slow checks raise it there; the check
+    /// [`deadline`](Self::deadline) must end before it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kamal_healthcheck::HealthCheckLayer;
+    /// use tower::Layer;
+    ///
+    /// // deploy.yml: proxy: { healthcheck: { timeout: 10 } }
+    /// let layer = HealthCheckLayer::new()
+    ///     .check("db", || async { Ok::<(), std::io::Error>(()) })
+    ///     .deadline(Duration::from_secs(7))
+    ///     .timeout(Duration::from_secs(10));
+    /// let app = layer.layer(axum::Router::<()>::new());
+    /// ```
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.configure(|config| config.timeout = Some(timeout))
     }
 
     /// How long a run's outcome answers further probes (1 s unless set; zero
@@ -316,7 +339,8 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
     ///
     /// If the layer has checks but no [`Timer`] (the `tokio` feature is off and
     /// [`timer`](HealthCheckLayer::timer) was not called): without one, no
-    /// deadline could be kept.
+    /// deadline could be kept. If the checks' deadline does not end before
+    /// kamal-proxy's [`timeout`](HealthCheckLayer::timeout).
     #[track_caller]
     fn layer(&self, inner: S) -> Self::Service {
         if let Some(readiness) = &self.readiness {
@@ -326,6 +350,9 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
                 "HealthCheckLayer has checks but no timer for their deadlines: enable the \
                  `tokio` feature of kamal-healthcheck (on by default) or call `.timer(..)`"
             );
+            if let Some(problem) = config.deadline_problem() {
+                panic!("{problem}");
+            }
         }
         HealthCheck {
             inner,

@@ -21,7 +21,8 @@ use crate::timer::Timer;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// kamal-proxy gives each probe 5 seconds; a check's deadline must end before.
+/// kamal-proxy gives each probe 5 seconds unless deploy.yml's `proxy:
+/// healthcheck: timeout:` says otherwise; a check's deadline must end before.
 pub(crate) const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 pub(crate) const DEFAULT_CACHE_FOR: Duration = Duration::from_secs(1);
@@ -73,6 +74,8 @@ struct Check {
 pub(crate) struct Config {
     checks: Vec<Arc<Check>>,
     pub(crate) deadline: Duration,
+    /// kamal-proxy's timeout, when the layer was told it.
+    pub(crate) timeout: Option<Duration>,
     pub(crate) cache_for: Duration,
     pub(crate) error_details: bool,
     pub(crate) gate: Option<StartupGate>,
@@ -84,6 +87,7 @@ impl Default for Config {
         Self {
             checks: Vec::new(),
             deadline: DEFAULT_DEADLINE,
+            timeout: None,
             cache_for: DEFAULT_CACHE_FOR,
             error_details: false,
             gate: None,
@@ -114,6 +118,27 @@ impl Config {
 
     pub(crate) fn has_checks(&self) -> bool {
         !self.checks.is_empty()
+    }
+
+    /// Why the checks' deadline does not fit in kamal-proxy's timeout, if it
+    /// does not: the message names the timeout in force and where it came from.
+    pub(crate) fn deadline_problem(&self) -> Option<String> {
+        let (timeout, source) = match self.timeout {
+            Some(timeout) => (timeout, "set with `.timeout(..)`"),
+            None => (
+                PROXY_TIMEOUT,
+                "Kamal's default; when `proxy: healthcheck: timeout:` in config/deploy.yml \
+                 sets a longer one, give it with `.timeout(..)`",
+            ),
+        };
+        (self.has_checks() && self.deadline >= timeout).then(|| {
+            format!(
+                "HealthCheckLayer: a check deadline of {:?} does not end before kamal-proxy's \
+                 healthcheck timeout of {timeout:?} ({source}): kamal-proxy would give up on \
+                 the probe before the checks are done; give a `.deadline(..)` below {timeout:?}",
+                self.deadline
+            )
+        })
     }
 }
 

@@ -217,10 +217,52 @@ async fn other_methods_are_refused_without_running_checks() {
     assert_eq!(runs.load(Ordering::SeqCst), 0);
 }
 
+/// The deadline is bounded by the deployment's timeout: Kamal's 5 s default, or
+/// the one given with `.timeout(..)`, in either order.
 #[test]
-#[should_panic(expected = "below kamal-proxy's 5 s timeout")]
-fn a_deadline_at_the_proxy_timeout_is_refused() {
-    let _ = HealthCheckLayer::new().deadline(Duration::from_secs(5));
+fn the_deadline_must_end_before_the_timeout_in_force() {
+    let with_check = || HealthCheckLayer::new().check("db", ok);
+    let refused = |layer: HealthCheckLayer| {
+        let apply = std::panic::AssertUnwindSafe(|| layer.layer(app()));
+        let panic = std::panic::catch_unwind(apply).err()?;
+        panic.downcast_ref::<String>().cloned()
+    };
+    let message = refused(with_check().deadline(Duration::from_secs(7))).unwrap();
+    assert_eq!(
+        message,
+        "HealthCheckLayer: a check deadline of 7s does not end before kamal-proxy's healthcheck \
+         timeout of 5s (Kamal's default; when `proxy: healthcheck: timeout:` in \
+         config/deploy.yml sets a longer one, give it with `.timeout(..)`): kamal-proxy would \
+         give up on the probe before the checks are done; give a `.deadline(..)` below 5s"
+    );
+    let ten = Duration::from_secs(10);
+    assert_eq!(
+        refused(with_check().deadline(Duration::from_secs(7)).timeout(ten)),
+        None
+    );
+    assert_eq!(
+        refused(with_check().timeout(ten).deadline(Duration::from_secs(7))),
+        None
+    );
+    let message = refused(with_check().timeout(Duration::from_secs(2))).unwrap();
+    assert!(
+        message.contains(
+            "a check deadline of 2s does not end before kamal-proxy's healthcheck \
+                          timeout of 2s (set with `.timeout(..)`)"
+        ),
+        "{message}"
+    );
+    // Without checks no deadline bounds anything.
+    assert_eq!(
+        refused(HealthCheckLayer::new().timeout(Duration::from_secs(1))),
+        None
+    );
+}
+
+#[test]
+#[should_panic(expected = "a check deadline of zero")]
+fn a_zero_deadline_is_refused() {
+    let _ = HealthCheckLayer::new().deadline(Duration::ZERO);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
