@@ -196,11 +196,12 @@ impl Readiness {
                 return Begin::Done(Arc::clone(outcome));
             }
         }
-        // A run nobody polled to its end (every probe hung up) is abandoned:
-        // its deadline has passed, and its outcome would be stale.
-        let abandoned = |run: &Run| run.started.elapsed() > self.config.deadline * 2;
+        // A run makes progress only while a probe waits for it. One that every
+        // probe has left (its clients hung up) is resumed by the next probe,
+        // with a fresh deadline, as long as it was left alone for less than a
+        // deadline; after that its checks' work is stale and it is dropped.
         let run = match &state.running {
-            Some(run) if !abandoned(run) => Arc::clone(run),
+            Some(run) if run.join(&self.config) => Arc::clone(run),
             _ => {
                 let run = Arc::new(Run::start(&self.config));
                 state.running = Some(Arc::clone(&run));
@@ -268,8 +269,8 @@ enum Failure {
 /// One run of all the checks, shared by the probes that wait for it. Whichever
 /// probe is polled drives it; all of them are woken when it makes progress.
 struct Run {
-    started: Instant,
     checks: Mutex<Option<RunChecks>>,
+    attendance: Mutex<Attendance>,
     outcome: OnceLock<Arc<Outcome>>,
     waiters: Arc<Waiters>,
 }
@@ -277,12 +278,64 @@ struct Run {
 impl Run {
     fn start(config: &Config) -> Self {
         Self {
-            started: Instant::now(),
             checks: Mutex::new(Some(RunChecks::start(config))),
+            // The probe that starts a run waits for it.
+            attendance: Mutex::new(Attendance {
+                probes: 1,
+                left_at: None,
+            }),
             outcome: OnceLock::new(),
             waiters: Arc::new(Waiters::default()),
         }
     }
+}
+
+/// Who drives a run: the probes waiting for it, and when the last one left.
+struct Attendance {
+    probes: usize,
+    /// When the last waiting probe left an unfinished run (its client hung up).
+    left_at: Option<Instant>,
+}
+
+impl Run {
+    /// Adds a probe to the run; `false` if the run must be dropped instead.
+    ///
+    /// A run left alone makes no progress, but its deadline runs on: a probe
+    /// that resumed it with that deadline would report checks as timed out
+    /// that nobody drove. So the probe that resumes it restarts the deadline,
+    /// and a check is reported timed out only after being driven for a whole
+    /// deadline. A run left alone for a deadline or more is dropped: its
+    /// checks' work (a reply read long after it was asked for) is stale.
+    fn join(&self, config: &Config) -> bool {
+        let mut attendance = lock(&self.attendance);
+        if attendance.probes == 0 {
+            match attendance.left_at {
+                Some(left) if left.elapsed() >= config.deadline => return false,
+                Some(_) => {
+                    if let Some(checks) = lock(&self.checks).as_mut() {
+                        checks.restart_deadline();
+                    }
+                    attendance.left_at = None;
+                }
+                None => {}
+            }
+        }
+        attendance.probes += 1;
+        true
+    }
+
+    /// A waiting probe is gone (answered, or its client hung up).
+    fn leave(&self) {
+        let mut attendance = lock(&self.attendance);
+        attendance.probes -= 1;
+        if attendance.probes == 0 && self.outcome.get().is_none() {
+            attendance.left_at = Some(Instant::now());
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The wakers of the probes waiting for a run; waking it wakes them all.
@@ -321,6 +374,12 @@ impl Waiting {
     /// The configuration the run belongs to, for reporting its outcome.
     pub(crate) fn readiness(&self) -> &Readiness {
         &self.readiness
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.run.leave();
     }
 }
 
@@ -372,6 +431,8 @@ struct RunChecks {
     /// driver): no check runs without a deadline.
     timer_panicked: bool,
     deadline: BoxFuture<()>,
+    timer: Option<Arc<dyn Timer>>,
+    deadline_length: Duration,
 }
 
 impl RunChecks {
@@ -382,6 +443,8 @@ impl RunChecks {
             failures: config.checks.iter().map(|_| None).collect(),
             timer_panicked: false,
             deadline: Box::pin(std::future::pending()),
+            timer: config.timer.clone(),
+            deadline_length: config.deadline,
         };
         // Applying a layer with checks and no timer panics, so `None` is not
         // reached in a server.
@@ -401,6 +464,16 @@ impl RunChecks {
             }
         }
         run
+    }
+
+    /// The deadline from now on (a run resumed after every probe had left it).
+    fn restart_deadline(&mut self) {
+        let Some(timer) = &self.timer else { return };
+        // The timer worked when the run started; should it panic now, the
+        // first deadline stands.
+        if let Ok(deadline) = catch_unwind(AssertUnwindSafe(|| timer.sleep(self.deadline_length))) {
+            self.deadline = deadline;
+        }
     }
 
     fn outcome(&mut self) -> Outcome {
@@ -455,5 +528,157 @@ impl Future for RunChecks {
                 Poll::Ready(this.outcome())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Deadlines that pass only when the test says so: `fire(n)` ends the n-th
+    /// sleep asked for (from 0).
+    #[derive(Clone, Default)]
+    struct ManualTimer(Arc<Mutex<Vec<Arc<AtomicBool>>>>);
+
+    impl ManualTimer {
+        fn fire(&self, n: usize) {
+            self.0.lock().unwrap()[n].store(true, Ordering::SeqCst);
+        }
+
+        fn sleeps(&self) -> usize {
+            self.0.lock().unwrap().len()
+        }
+    }
+
+    impl Timer for ManualTimer {
+        fn sleep(&self, _: Duration) -> BoxFuture<()> {
+            let fired = Arc::new(AtomicBool::new(false));
+            self.0.lock().unwrap().push(Arc::clone(&fired));
+            Box::pin(std::future::poll_fn(move |_| {
+                match fired.load(Ordering::SeqCst) {
+                    true => Poll::Ready(()),
+                    false => Poll::Pending,
+                }
+            }))
+        }
+    }
+
+    /// A check that ends, passing, once `done` is set; counts its runs.
+    fn readiness(
+        deadline: Duration,
+    ) -> (
+        Arc<Readiness>,
+        ManualTimer,
+        Arc<AtomicBool>,
+        Arc<AtomicUsize>,
+    ) {
+        let (timer, done, runs) = (
+            ManualTimer::default(),
+            Arc::<AtomicBool>::default(),
+            Arc::<AtomicUsize>::default(),
+        );
+        let mut config = Config {
+            deadline,
+            cache_for: Duration::ZERO,
+            timer: Some(Arc::new(timer.clone())),
+            ..Config::default()
+        };
+        let (check_done, check_runs) = (Arc::clone(&done), Arc::clone(&runs));
+        config.add_check("db".into(), move || {
+            check_runs.fetch_add(1, Ordering::SeqCst);
+            let done = Arc::clone(&check_done);
+            std::future::poll_fn(move |_| match done.load(Ordering::SeqCst) {
+                true => Poll::Ready(Ok::<(), String>(())),
+                false => Poll::Pending,
+            })
+        });
+        (Arc::new(Readiness::new(config)), timer, done, runs)
+    }
+
+    fn wait(readiness: &Arc<Readiness>) -> Waiting {
+        match readiness.begin() {
+            Begin::Wait(waiting) => waiting,
+            _ => panic!("a probe with checks and no recent outcome waits for a run"),
+        }
+    }
+
+    fn poll(waiting: &mut Waiting) -> Poll<Arc<Outcome>> {
+        Pin::new(waiting).poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn failures(readiness: &Readiness, outcome: &Outcome) -> String {
+        readiness.report(outcome, true).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_run_left_by_its_probe_is_resumed_with_a_fresh_deadline() {
+        let (readiness, timer, done, runs) = readiness(Duration::from_secs(60));
+        let mut first = wait(&readiness);
+        assert!(poll(&mut first).is_pending());
+        drop(first); // the client hung up mid-run
+        timer.fire(0); // the run's deadline passes while nobody drives it
+
+        let mut next = wait(&readiness);
+        assert_eq!(
+            timer.sleeps(),
+            2,
+            "the resuming probe restarts the deadline"
+        );
+        assert!(
+            poll(&mut next).is_pending(),
+            "not timed out: nobody drove it"
+        );
+        done.store(true, Ordering::SeqCst);
+        let Poll::Ready(outcome) = poll(&mut next) else {
+            panic!("the check has ended");
+        };
+        assert_eq!(failures(&readiness, &outcome), "");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the same run, resumed");
+    }
+
+    #[test]
+    fn a_resumed_run_times_out_only_after_a_whole_deadline_driven() {
+        let (readiness, timer, _, _) = readiness(Duration::from_secs(60));
+        let mut first = wait(&readiness);
+        assert!(poll(&mut first).is_pending());
+        drop(first);
+        let mut next = wait(&readiness);
+        assert!(poll(&mut next).is_pending());
+        timer.fire(1); // the fresh deadline, while this probe drives the run
+        let Poll::Ready(outcome) = poll(&mut next) else {
+            panic!("the deadline has passed");
+        };
+        assert_eq!(failures(&readiness, &outcome), "db: timed out after 60s\n");
+    }
+
+    #[test]
+    fn probes_that_join_a_driven_run_keep_its_deadline() {
+        let (readiness, timer, _, runs) = readiness(Duration::from_secs(60));
+        let mut first = wait(&readiness);
+        let mut second = wait(&readiness);
+        assert!(poll(&mut first).is_pending());
+        drop(first);
+        // `second` still waits: nothing was left alone, nothing restarts.
+        let mut third = wait(&readiness);
+        assert_eq!(timer.sleeps(), 1);
+        timer.fire(0);
+        assert!(poll(&mut second).is_ready());
+        assert!(poll(&mut third).is_ready());
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_run_left_alone_for_a_deadline_is_dropped_and_started_anew() {
+        let (readiness, timer, done, runs) = readiness(Duration::from_millis(20));
+        let mut first = wait(&readiness);
+        assert!(poll(&mut first).is_pending());
+        drop(first);
+        std::thread::sleep(Duration::from_millis(30));
+        let mut next = wait(&readiness);
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "a new run");
+        assert_eq!(timer.sleeps(), 2);
+        done.store(true, Ordering::SeqCst);
+        assert!(poll(&mut next).is_ready());
     }
 }
