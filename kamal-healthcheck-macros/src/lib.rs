@@ -95,6 +95,7 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             .layer(
                 &args.krate(),
                 &readiness::inputs(&function.item.sig),
+                &path,
                 timeout,
             )
             .map(Some)

@@ -207,9 +207,12 @@ impl Readiness {
         &self,
         krate: &TokenStream,
         inputs: &[Input],
+        path: &str,
         timeout: Option<Duration>,
     ) -> Result<TokenStream, syn::Error> {
-        let mut layer = quote!(#krate::HealthCheckLayer::new());
+        // The route is registered at `path`; the layer only carries the
+        // readiness settings, and the path for the log.
+        let mut layer = quote!(#krate::HealthCheckLayer::with_path(#path));
         if let Some(timeout) = timeout {
             let millis = timeout.as_millis() as u64;
             layer = quote!(#layer.timeout(::core::time::Duration::from_millis(#millis)));

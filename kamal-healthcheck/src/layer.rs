@@ -311,6 +311,7 @@ impl<M> HealthCheckLayer<M> {
             .as_ref()
             .map(|readiness| readiness.config().clone())
             .unwrap_or_default();
+        config.path = self.path.clone();
         change(&mut config);
         self.readiness = Some(Arc::new(Readiness::new(config)));
         self

@@ -26,12 +26,20 @@
 //! concurrently within a deadline, at most one run at a time with its outcome
 //! reused for a moment, and a [`StartupGate`] holds the answer at `503 starting`
 //! until the app has finished starting.
+//!
+//! With the `tracing` feature (on by default), a probe that does not get `200`
+//! says why in the app's log, which Kamal prints when a deploy fails: a `WARN`
+//! under the target `kamal_healthcheck` for each readiness check that did not
+//! pass, with its error, at most once a second per check; `INFO` when the
+//! checks pass again and for the start-up gate; nothing for healthy probes or
+//! normal requests.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod answer;
 mod body;
 mod layer;
+mod log;
 mod path;
 mod path_rules;
 mod probe;

@@ -8,7 +8,6 @@
 //! deploy.yml sets. Probing that service in a test finds a deploy's failure
 //! before the build, the push and kamal-proxy's wait.
 
-use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::future::{Future, poll_fn};
@@ -27,7 +26,7 @@ use tower_service::Service;
 
 use crate::answer::{Answered, FailedChecks, Probing};
 use crate::path::{DEFAULT_PATH, HealthCheckPath};
-use crate::readiness::PROXY_TIMEOUT;
+use crate::readiness::{PROXY_TIMEOUT, panic_message};
 use crate::timer::Timer;
 
 /// The `Host` of the probe: Kamal registers a target as the short container id
@@ -482,15 +481,6 @@ enum Raced<T> {
     Done(T),
     Panicked(Option<String>),
     TimedOut,
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> Option<String> {
-    match payload.downcast::<String>() {
-        Ok(message) => Some(*message),
-        Err(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|message| (*message).to_owned()),
-    }
 }
 
 /// The first line of a body, if it is text: what a refusal says ("unknown host").

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use crate::log::RunLog;
+use crate::path::HealthCheckPath;
 use crate::timer::Timer;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -42,8 +44,19 @@ pub(crate) const DEFAULT_CACHE_FOR: Duration = Duration::from_secs(1);
 /// gate.open();
 /// assert!(gate.is_open());
 /// ```
+///
+/// With the `tracing` feature, the first probe it turns away and its opening
+/// after that are `INFO` events, the second with how long probes waited.
 #[derive(Clone, Debug, Default)]
-pub struct StartupGate(Arc<AtomicBool>);
+pub struct StartupGate(Arc<Gate>);
+
+#[derive(Debug, Default)]
+struct Gate {
+    open: AtomicBool,
+    /// When the first probe was turned away, and at which path.
+    #[cfg(feature = "tracing")]
+    turned_away: OnceLock<(Instant, HealthCheckPath)>,
+}
 
 impl StartupGate {
     /// A closed gate.
@@ -54,12 +67,31 @@ impl StartupGate {
     /// Opens the gate: from now on the healthcheck runs its checks, if any, and
     /// answers `200` when they pass.
     pub fn open(&self) {
-        self.0.store(true, Ordering::Release);
+        let _was_open = self.0.open.swap(true, Ordering::AcqRel);
+        #[cfg(feature = "tracing")]
+        if let (false, Some((since, path))) = (_was_open, self.0.turned_away.get()) {
+            crate::log::gate_opened(path.as_str(), since.elapsed());
+        }
     }
 
     /// Whether [`open`](Self::open) has been called.
     pub fn is_open(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.open.load(Ordering::Acquire)
+    }
+
+    /// A probe at `path` was answered `starting`.
+    fn turn_away(&self, _path: &HealthCheckPath) {
+        #[cfg(feature = "tracing")]
+        if self.0.turned_away.get().is_none() {
+            let mut first = false;
+            self.0.turned_away.get_or_init(|| {
+                first = true;
+                (Instant::now(), _path.clone())
+            });
+            if first {
+                crate::log::gate_closed(_path.as_str());
+            }
+        }
     }
 }
 
@@ -72,6 +104,8 @@ struct Check {
 /// What a layer was configured with.
 #[derive(Clone)]
 pub(crate) struct Config {
+    /// The healthcheck path, for the log.
+    pub(crate) path: HealthCheckPath,
     checks: Vec<Arc<Check>>,
     pub(crate) deadline: Duration,
     /// kamal-proxy's timeout, when the layer was told it.
@@ -85,6 +119,7 @@ pub(crate) struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            path: HealthCheckPath::Static(crate::DEFAULT_PATH),
             checks: Vec::new(),
             deadline: DEFAULT_DEADLINE,
             timeout: None,
@@ -120,6 +155,12 @@ impl Config {
         !self.checks.is_empty()
     }
 
+    /// The checks' names, in the order they were added.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn check_names(&self) -> impl Iterator<Item = &str> {
+        self.checks.iter().map(|check| check.name.as_ref())
+    }
+
     /// Why the checks' deadline does not fit in kamal-proxy's timeout, if it
     /// does not: the message names the timeout in force and where it came from.
     pub(crate) fn deadline_problem(&self) -> Option<String> {
@@ -147,6 +188,7 @@ impl Config {
 pub(crate) struct Readiness {
     config: Config,
     state: Mutex<State>,
+    log: RunLog,
 }
 
 #[derive(Default)]
@@ -174,6 +216,7 @@ impl Readiness {
         Self {
             config,
             state: Mutex::new(State::default()),
+            log: RunLog::default(),
         }
     }
 
@@ -184,6 +227,7 @@ impl Readiness {
     pub(crate) fn begin(self: &Arc<Self>) -> Begin {
         if let Some(gate) = &self.config.gate {
             if !gate.is_open() {
+                gate.turn_away(&self.config.path);
                 return Begin::Starting;
             }
         }
@@ -214,6 +258,7 @@ impl Readiness {
         })
     }
 
+    /// Records a run's outcome; called once per run, by the probe that ends it.
     fn finish(&self, run: &Arc<Run>, outcome: &Arc<Outcome>) {
         let mut state = self.state();
         state.last = Some((Instant::now(), Arc::clone(outcome)));
@@ -224,6 +269,8 @@ impl Readiness {
         {
             state.running = None;
         }
+        drop(state);
+        self.log.finished(&self.config, outcome);
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -238,32 +285,63 @@ impl Readiness {
             return None;
         }
         let mut report = String::new();
-        for (name, failure) in &outcome.failures {
+        for failed in &outcome.failures {
+            let name = &failed.name;
             // Writing to a `String` cannot fail.
-            let _ = match failure {
+            let _ = match &failed.failure {
                 Failure::Failed(error) if details => writeln!(report, "{name}: failed: {error}"),
                 Failure::Failed(_) => writeln!(report, "{name}: failed"),
                 Failure::TimedOut => {
                     writeln!(report, "{name}: timed out after {:?}", self.config.deadline)
                 }
-                Failure::Panicked => writeln!(report, "{name}: panicked"),
+                Failure::Panicked(Some(message)) if details => {
+                    writeln!(report, "{name}: panicked: {message}")
+                }
+                Failure::Panicked(_) => writeln!(report, "{name}: panicked"),
             };
         }
         Some(report)
     }
 }
 
-/// What one run of the checks found: the failed checks, in the order they were added.
+/// What one run of the checks found: the failed checks, in the order they were
+/// added, and how long the run took.
 #[derive(Debug)]
 pub(crate) struct Outcome {
-    failures: Vec<(Cow<'static, str>, Failure)>,
+    pub(crate) failures: Vec<Failed>,
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) elapsed: Duration,
 }
 
+/// A check that did not pass.
 #[derive(Debug)]
-enum Failure {
+pub(crate) struct Failed {
+    /// The check's index among the configured checks; `None` for the timer.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) check: Option<usize>,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) failure: Failure,
+    /// From the start of the run to the failure.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) elapsed: Duration,
+}
+
+#[derive(Debug, PartialEq)]
+pub(crate) enum Failure {
     Failed(String),
     TimedOut,
-    Panicked,
+    /// With the panic's message, when it is a string.
+    Panicked(Option<String>),
+}
+
+/// A panic's message, when it is a string (`panic!("...")`, `expect`).
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> Option<String> {
+    match payload.downcast::<String>() {
+        Ok(message) => Some(*message),
+        Err(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|message| (*message).to_owned()),
+    }
 }
 
 /// One run of all the checks, shared by the probes that wait for it. Whichever
@@ -424,9 +502,10 @@ impl Future for Waiting {
 struct RunChecks {
     pending: Vec<(usize, BoxFuture<Result<(), String>>)>,
     checks: Vec<Arc<Check>>,
-    /// Each check's failure, by the check's index: the report lists them in the
-    /// order the checks were added.
-    failures: Vec<Option<Failure>>,
+    /// Each check's failure and when it came, by the check's index: the report
+    /// lists them in the order the checks were added.
+    failures: Vec<Option<(Failure, Duration)>>,
+    started: Instant,
     /// The deadline's timer panicked (tokio's, on a runtime without its time
     /// driver): no check runs without a deadline.
     timer_panicked: bool,
@@ -441,6 +520,7 @@ impl RunChecks {
             pending: Vec::with_capacity(config.checks.len()),
             checks: config.checks.clone(),
             failures: config.checks.iter().map(|_| None).collect(),
+            started: Instant::now(),
             timer_panicked: false,
             deadline: Box::pin(std::future::pending()),
             timer: config.timer.clone(),
@@ -460,7 +540,10 @@ impl RunChecks {
         for (i, check) in config.checks.iter().enumerate() {
             match catch_unwind(AssertUnwindSafe(|| (check.start)())) {
                 Ok(future) => run.pending.push((i, future)),
-                Err(_) => run.failures[i] = Some(Failure::Panicked),
+                Err(payload) => {
+                    run.failures[i] =
+                        Some((Failure::Panicked(panic_message(payload)), Duration::ZERO));
+                }
             }
         }
         run
@@ -478,15 +561,26 @@ impl RunChecks {
 
     fn outcome(&mut self) -> Outcome {
         let mut failures = Vec::new();
-        for (check, failure) in self.checks.iter().zip(&mut self.failures) {
-            if let Some(failure) = failure.take() {
-                failures.push((check.name.clone(), failure));
+        for (index, (check, failure)) in self.checks.iter().zip(&mut self.failures).enumerate() {
+            if let Some((failure, elapsed)) = failure.take() {
+                failures.push(Failed {
+                    check: Some(index),
+                    name: check.name.clone(),
+                    failure,
+                    elapsed,
+                });
             }
         }
+        let elapsed = self.started.elapsed();
         if self.timer_panicked {
-            failures.push((Cow::Borrowed("timer"), Failure::Panicked));
+            failures.push(Failed {
+                check: None,
+                name: Cow::Borrowed("timer"),
+                failure: Failure::Panicked(None),
+                elapsed,
+            });
         }
-        Outcome { failures }
+        Outcome { failures, elapsed }
     }
 }
 
@@ -506,9 +600,9 @@ impl Future for RunChecks {
                 }
                 Ok(Poll::Ready(Ok(()))) => None,
                 Ok(Poll::Ready(Err(error))) => Some(Failure::Failed(error)),
-                Err(_) => Some(Failure::Panicked),
+                Err(payload) => Some(Failure::Panicked(panic_message(payload))),
             };
-            this.failures[*check] = failure;
+            this.failures[*check] = failure.map(|failure| (failure, this.started.elapsed()));
             drop(this.pending.swap_remove(i));
         }
         if this.pending.is_empty() {
@@ -517,8 +611,9 @@ impl Future for RunChecks {
         match catch_unwind(AssertUnwindSafe(|| this.deadline.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) => {
+                let elapsed = this.started.elapsed();
                 for (check, _) in this.pending.drain(..) {
-                    this.failures[check] = Some(Failure::TimedOut);
+                    this.failures[check] = Some((Failure::TimedOut, elapsed));
                 }
                 Poll::Ready(this.outcome())
             }

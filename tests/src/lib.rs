@@ -3,6 +3,7 @@
 #![allow(missing_docs)]
 
 pub mod apps;
+pub mod events;
 pub mod redis;
 
 use std::net::SocketAddr;

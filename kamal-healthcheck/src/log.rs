@@ -1,0 +1,196 @@
+//! What the healthcheck says in the app's log, through `tracing` (feature
+//! `tracing`, on by default), under the target `kamal_healthcheck`.
+//!
+//! When a new container never becomes healthy, Kamal prints its log in the
+//! deploy's output: that is where the reason a probe got `503` belongs (the
+//! body, on a public path, hides the checks' errors). So:
+//! - `WARN` for each readiness check that did not pass, with its error's full
+//!   text, at most once a second per check, and at once when its outcome
+//!   changes;
+//! - `INFO` when the checks pass again (and when the first run passes), when a
+//!   check passes again while another still fails, when the start-up gate
+//!   first turns a probe away, and when it opens after that;
+//! - nothing for a healthy probe, and nothing on normal requests: the probe is
+//!   as quiet as Rails' `silence_healthcheck_path` makes it.
+//!
+//! Without the feature every function here does nothing.
+
+#[cfg(feature = "tracing")]
+use std::time::Duration;
+
+#[cfg(feature = "tracing")]
+use crate::readiness::Failure;
+use crate::readiness::{Config, Outcome};
+
+/// Fields are written in milliseconds.
+#[cfg(feature = "tracing")]
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What the log said last about each check of one layer, to keep its volume
+/// bounded whatever the probe rate and `cache_for`.
+#[derive(Default)]
+pub(crate) struct RunLog {
+    #[cfg(feature = "tracing")]
+    state: std::sync::Mutex<State>,
+}
+
+#[cfg(feature = "tracing")]
+#[derive(Default)]
+struct State {
+    /// By check index; the last entry is the timer's.
+    checks: Vec<Said>,
+    /// Whether the last run passed, once there was one.
+    ready: Option<bool>,
+}
+
+#[cfg(feature = "tracing")]
+#[derive(Clone, Default)]
+struct Said {
+    /// The outcome of the check's last run.
+    last: Option<&'static str>,
+    /// When the last event about it was written.
+    at: Option<std::time::Instant>,
+    /// Runs with the same failure since that event, not written.
+    repeats: u64,
+}
+
+/// A check failing the same way is written at most this often.
+#[cfg(feature = "tracing")]
+const EVERY: Duration = Duration::from_secs(1);
+
+impl RunLog {
+    /// Writes what a finished run found. Called once per run.
+    #[cfg(not(feature = "tracing"))]
+    pub(crate) fn finished(&self, _: &Config, _: &Outcome) {}
+
+    /// Writes what a finished run found. Called once per run.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn finished(&self, config: &Config, outcome: &Outcome) {
+        let path = config.path.as_str();
+        let now = std::time::Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let timer = config.check_names().count();
+        state.checks.resize(timer + 1, Said::default());
+        let ready = outcome.failures.is_empty();
+        for (index, name) in config.check_names().enumerate() {
+            let said = &mut state.checks[index];
+            let failed = outcome.failures.iter().find(|f| f.check == Some(index));
+            let Some(failed) = failed else {
+                let was_failing = said.last.is_some_and(|last| last != "passed");
+                if was_failing && !ready {
+                    tracing::info!(
+                        target: "kamal_healthcheck",
+                        check = name,
+                        outcome = "passed",
+                        path,
+                        "readiness check passes again; others still fail"
+                    );
+                    said.at = Some(now);
+                }
+                said.last = Some("passed");
+                said.repeats = 0;
+                continue;
+            };
+            warn(
+                said,
+                now,
+                path,
+                name,
+                &failed.failure,
+                failed.elapsed,
+                config,
+            );
+        }
+        match outcome.failures.iter().find(|f| f.check.is_none()) {
+            Some(failed) => {
+                let said = &mut state.checks[timer];
+                warn(
+                    said,
+                    now,
+                    path,
+                    &failed.name,
+                    &failed.failure,
+                    failed.elapsed,
+                    config,
+                );
+            }
+            None => state.checks[timer].last = None,
+        }
+        if ready && state.ready != Some(true) {
+            tracing::info!(
+                target: "kamal_healthcheck",
+                outcome = "passed",
+                elapsed_ms = millis(outcome.elapsed),
+                path,
+                "readiness checks pass; the healthcheck answers 200"
+            );
+        }
+        state.ready = Some(ready);
+    }
+}
+
+/// The `WARN` for a check that did not pass, unless the same failure was
+/// written less than a second ago.
+#[cfg(feature = "tracing")]
+fn warn(
+    said: &mut Said,
+    now: std::time::Instant,
+    path: &str,
+    name: &str,
+    failure: &Failure,
+    elapsed: Duration,
+    config: &Config,
+) {
+    let (outcome, error) = match failure {
+        Failure::Failed(error) => ("failed", error.clone()),
+        Failure::TimedOut => (
+            "timed out",
+            format!("no result within the deadline of {:?}", config.deadline),
+        ),
+        Failure::Panicked(Some(message)) => ("panicked", message.clone()),
+        Failure::Panicked(None) => ("panicked", "a panic without a message".to_owned()),
+    };
+    let changed = said.last != Some(outcome);
+    let due = said.at.is_none_or(|at| now.duration_since(at) >= EVERY);
+    said.last = Some(outcome);
+    if !(changed || due) {
+        said.repeats += 1;
+        return;
+    }
+    tracing::warn!(
+        target: "kamal_healthcheck",
+        check = name,
+        outcome,
+        error = error.as_str(),
+        elapsed_ms = millis(elapsed),
+        path,
+        repeats = said.repeats,
+        "readiness check did not pass; the healthcheck answers 503"
+    );
+    said.at = Some(now);
+    said.repeats = 0;
+}
+
+/// The start-up gate turned away its first probe.
+#[cfg(feature = "tracing")]
+pub(crate) fn gate_closed(path: &str) {
+    tracing::info!(
+        target: "kamal_healthcheck",
+        outcome = "starting",
+        path,
+        "start-up gate closed; the healthcheck answers 503 `starting` until the app opens it"
+    );
+}
+
+/// The start-up gate opened after turning probes away for `waited`.
+#[cfg(feature = "tracing")]
+pub(crate) fn gate_opened(path: &str, waited: Duration) {
+    tracing::info!(
+        target: "kamal_healthcheck",
+        elapsed_ms = millis(waited),
+        path,
+        "start-up gate opened; the healthcheck runs its checks from now on"
+    );
+}
