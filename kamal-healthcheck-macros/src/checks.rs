@@ -297,8 +297,7 @@ fn route_layer(path: &str) -> String {
 fn route_at_path(path: &str) -> String {
     format!(
         "this route is at the healthcheck path {path:?}, which `#[kamal_healthcheck]` answers \
-         itself, ahead of every route: this one would never run (axum would panic on the \
-         overlap at start-up); remove it, or move the healthcheck with \
+         itself, ahead of every route: this one would never run; remove it, or move the healthcheck with \
          `#[kamal_healthcheck(path = \"/...\")]` and the same `proxy: healthcheck: path:` in \
          config/deploy.yml"
     )

@@ -24,6 +24,9 @@ pub(crate) fn expand(
     checked: Option<TokenStream>,
 ) -> TokenStream {
     let Function { item, ty, returns } = function;
+    let Some(ty) = ty else {
+        unreachable!("a function without a return type is expanded in its serving form");
+    };
     let ItemFn {
         attrs,
         vis,
@@ -66,6 +69,69 @@ pub(crate) fn expand(
             #[allow(clippy::redundant_closure_call)]
             let router: #ty = #body;
             #install
+        }
+    }
+}
+
+/// The function that serves the app, as written, with the service of each
+/// `axum::serve` call inside the healthcheck: `HealthCheckLayer` at `path`, or
+/// the one `checked` builds (evaluated at the call, where the local variables
+/// its checks clone are in scope). Nothing the function serves can see the probe
+/// first, and normal requests pay one path comparison.
+///
+/// The variables the checks use (`captured`) are copied as soon as they are
+/// bound, and the checks are given those copies, so the body may move them.
+pub(crate) fn expand_serving(
+    function: &Function,
+    path: &str,
+    krate: &TokenStream,
+    tracking: TokenStream,
+    checked: Option<TokenStream>,
+    captured: &[syn::Ident],
+) -> TokenStream {
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+        ..
+    } = &function.item;
+    let (outer, inner): (Vec<_>, Vec<_>) = attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Outer));
+    let layer = match checked {
+        None => quote!(#krate::HealthCheckLayer::with_path(#path)),
+        Some(layer) => {
+            let saved = captured.iter().map(crate::serve::saved);
+            quote!({
+                #(let #captured = ::core::clone::Clone::clone(&#saved);)*
+                #layer
+            })
+        }
+    };
+    let mut block = (**block).clone();
+    let arguments: Vec<syn::Ident> = sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => match &*typed.pat {
+                syn::Pat::Ident(binding) => Some(binding.ident.clone()),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    crate::serve::save(&mut block, captured, &arguments);
+    let stmts = &block.stmts;
+    let body = crate::serve::rewrite(quote!(#(#stmts)*), &|service| {
+        crate::serve::wrap(service, &layer, krate)
+    });
+    quote! {
+        #(#outer)*
+        #vis #sig {
+            #(#inner)*
+            #tracking
+            #body
         }
     }
 }

@@ -17,8 +17,8 @@ pub(crate) enum Returns {
 /// The annotated function.
 pub(crate) struct Function {
     pub(crate) item: ItemFn,
-    /// The declared return type.
-    pub(crate) ty: Type,
+    /// The declared return type, if any.
+    pub(crate) ty: Option<Type>,
     pub(crate) returns: Returns,
 }
 
@@ -37,35 +37,43 @@ pub(crate) fn read(item: TokenStream) -> Result<Function, syn::Error> {
              `Router::route_service`, which is not `const`; remove `const`",
         ));
     }
-    let ReturnType::Type(_, ty) = &sig.output else {
-        let (fn_token, ident) = (&sig.fn_token, &sig.ident);
-        let mut tokens = quote!(#fn_token #ident);
-        sig.paren_token.surround(&mut tokens, |inner| {
-            quote::ToTokens::to_tokens(&sig.inputs, inner)
-        });
-        return Err(syn::Error::new_spanned(
-            tokens,
-            format!(
-                "`{ident}` returns nothing, so there is no router to install the healthcheck \
-                 in; `#[kamal_healthcheck]` goes on the function that builds your axum router: \
-                 declare `-> Router` (or `-> Result<Router, E>`, `-> Option<Router>`) and \
-                 return it"
-            ),
-        ));
+    let ty = match &sig.output {
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+        ReturnType::Default => None,
     };
-    let returns = match last_segment(ty).as_deref() {
+    let returns = match ty.as_ref().and_then(last_segment).as_deref() {
         Some("Result" | "Option") => Returns::Wrapped,
         _ => Returns::Router,
     };
     Ok(Function {
-        ty: (**ty).clone(),
+        ty,
         item: function,
         returns,
     })
 }
 
+/// The error for a function that neither returns a router nor serves one.
+pub(crate) fn neither(function: &ItemFn) -> syn::Error {
+    let sig = &function.sig;
+    let (fn_token, ident) = (&sig.fn_token, &sig.ident);
+    let mut tokens = quote!(#fn_token #ident);
+    sig.paren_token.surround(&mut tokens, |inner| {
+        quote::ToTokens::to_tokens(&sig.inputs, inner)
+    });
+    syn::Error::new_spanned(
+        tokens,
+        format!(
+            "`{ident}` neither returns a router nor serves one, so there is nowhere to install \
+             the healthcheck; `#[kamal_healthcheck]` goes on the function that builds your axum \
+             router (`fn app() -> Router`, or `Result<Router, E>`, `Option<Router>`) or on the \
+             one that serves it (with `axum::serve(listener, app)` in its body, such as `main`)"
+        ),
+    )
+}
+
 const NOT_A_FUNCTION: &str = "`#[kamal_healthcheck]` goes on the function that builds your axum \
-    router: a `fn` returning `Router`, `Result<Router, E>` or `Option<Router>`";
+    router (a `fn` returning `Router`, `Result<Router, E>` or `Option<Router>`) or on the one \
+    that serves it (`axum::serve(listener, app)` in its body, such as `main`)";
 
 /// The tokens that name an item (`struct Config`), where an error about it goes.
 fn head(item: &Item) -> TokenStream {

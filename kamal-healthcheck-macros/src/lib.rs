@@ -20,8 +20,10 @@ mod model;
 mod path_rules;
 mod probe;
 mod readiness;
+mod serve;
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 
 /// Installs kamal-proxy's healthcheck in the axum `Router` the function returns,
 /// ahead of everything the function added to it. See the `kamal-healthcheck` crate.
@@ -58,7 +60,19 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             return errors.with(item);
         }
     };
-    let model = model::Model::read(&function.item.block);
+    // A function with `axum::serve(..)` in its body serves the app: the
+    // healthcheck goes around what it serves. Otherwise it must return a router.
+    let block = &function.item.block;
+    let serving = !serve::calls(block.to_token_stream()).is_empty();
+    if !serving && function.ty.is_none() {
+        errors.push(function::neither(&function.item));
+        return errors.with(item);
+    }
+    let model = if serving {
+        model::Model::read_served(block)
+    } else {
+        model::Model::read(block)
+    };
     let (path, explicit, tracking, deployed_timeout) = match deployed_path(&args) {
         Ok(found) => found,
         Err(error) => {
@@ -83,26 +97,41 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     if !plan.install && !readiness.is_empty() {
         errors.push(readiness.error(
-            "the attribute's readiness checks answer on the route it installs, but a hand-placed \
+            "the attribute's readiness checks answer on the healthcheck it installs, but a hand-placed \
              `HealthCheckLayer` answers the probe first and would never run them; remove that \
              layer, or give it the checks (`HealthCheckLayer::new().check(..)`) instead",
         ));
+    }
+    // What the checks may use: the function's arguments, and when it serves
+    // the app, the local variables in scope at the `serve` call too.
+    let mut inputs = readiness::inputs(&function.item.sig);
+    if serving {
+        inputs.extend(readiness::locals(block.to_token_stream()));
     }
     let route = if readiness.is_empty() {
         Ok(None)
     } else {
         readiness
-            .layer(
-                &args.krate(),
-                &readiness::inputs(&function.item.sig),
-                &path,
-                timeout,
-            )
+            .layer(&args.krate(), &inputs, &path, timeout)
             .map(Some)
     };
     match route {
         Ok(_) if !errors.is_empty() => errors.with(item),
         Ok(_) if !plan.install => item,
+        Ok(checked) if serving => match readiness.captured(&inputs) {
+            Ok(captured) => expand::expand_serving(
+                &function,
+                &path,
+                &args.krate(),
+                tracking,
+                checked,
+                &captured,
+            ),
+            Err(error) => {
+                errors.push(error);
+                errors.with(item)
+            }
+        },
         Ok(checked) => expand::expand(&function, &path, &args.krate(), tracking, checked),
         Err(error) => {
             errors.push(error);

@@ -116,6 +116,18 @@ impl Model {
         reader.model
     }
 
+    /// Reads `body`, the block of a function that serves the app: the chains are
+    /// those of the services given to `axum::serve` (the app before its
+    /// conversion into a make-service), read inside `async` blocks too.
+    pub(crate) fn read_served(body: &Block) -> Self {
+        let mut reader = Reader {
+            serving: true,
+            ..Reader::default()
+        };
+        reader.block(body, &Env::default());
+        reader.model
+    }
+
     /// The layers of a chain used as a layer stack, the one that runs first first.
     pub(crate) fn stack(&self, chain: &Chain) -> Vec<LayerId> {
         match &chain.root {
@@ -232,6 +244,8 @@ impl Env {
 #[derive(Default)]
 struct Reader {
     model: Model,
+    /// Whether the chains sought are the served ones, not the returned ones.
+    serving: bool,
 }
 
 impl Reader {
@@ -357,6 +371,13 @@ impl Reader {
                 self.root(expr, env)
             }
             Expr::Call(call) => {
+                if self.serving && is_axum_serve(call) {
+                    self.value(&call.args[0], env);
+                    let app = crate::serve::served(&call.args[1]).app;
+                    let served = self.value(app, env);
+                    self.model.returned.extend(served);
+                    return Vec::new();
+                }
                 if let Some(name) = call_name(call) {
                     // `Ok(router)` and `Some(router)` return the router inside;
                     // `Err(..)` returns none.
@@ -384,9 +405,16 @@ impl Reader {
             Expr::Return(ret) => {
                 if let Some(returned) = &ret.expr {
                     let value = self.value(returned, env);
-                    self.model.returned.extend(value);
+                    if !self.serving {
+                        self.model.returned.extend(value);
+                    }
                 }
                 Vec::new()
+            }
+            // `#[tokio::main]` puts the body of `main` in an `async` block.
+            Expr::Async(block) if self.serving => {
+                self.block(&block.block, env);
+                self.root(expr, env)
             }
             Expr::TryBlock(block) => {
                 self.block(&block.block, env);
@@ -571,6 +599,16 @@ fn function_path(call: &ExprCall) -> Option<Vec<String>> {
         ),
         _ => None,
     }
+}
+
+/// `axum::serve(listener, service)`, or `serve(..)` imported from axum.
+fn is_axum_serve(call: &ExprCall) -> bool {
+    call.args.len() == 2
+        && matches!(
+            function_path(call).as_deref(),
+            Some([serve]) | Some([_, serve]) if serve == "serve"
+        )
+        && function_path(call).is_some_and(|path| path.len() == 1 || path[0] == "axum")
 }
 
 /// The last segment of a call's function path: `Ok`, `new`, `from_fn`.

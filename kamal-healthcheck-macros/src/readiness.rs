@@ -316,6 +316,52 @@ pub(crate) fn inputs(sig: &syn::Signature) -> Vec<Input> {
         .collect()
 }
 
+impl Readiness {
+    /// The arguments and local variables the checks use, each once.
+    pub(crate) fn captured(&self, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
+        let mut all: Vec<Ident> = Vec::new();
+        for check in &self.checks {
+            for name in captures(&check.future, inputs)? {
+                if !all.contains(&name) {
+                    all.push(name);
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// The names `let` binds in `tokens` (a function's body), which a check written
+/// at a `serve` call may use like the function's arguments.
+pub(crate) fn locals(tokens: TokenStream) -> Vec<Input> {
+    let mut found = Vec::new();
+    let mut pending = vec![tokens];
+    while let Some(tokens) = pending.pop() {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => pending.push(group.stream()),
+                TokenTree::Ident(ident) if ident == "let" => {
+                    let mut next = i + 1;
+                    if matches!(tokens.get(next), Some(TokenTree::Ident(m)) if m == "mut") {
+                        next += 1;
+                    }
+                    if let Some(TokenTree::Ident(name)) = tokens.get(next) {
+                        if name != "_" && !found.iter().any(|known: &Input| &known.name == name) {
+                            found.push(Input {
+                                name: name.clone(),
+                                borrowed: false,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
 /// The arguments a check's future uses, each cloned into the check.
 fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
     let mut captured: Vec<Ident> = Vec::new();

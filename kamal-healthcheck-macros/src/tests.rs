@@ -677,3 +677,119 @@ fn expansion_time_of_a_large_router() {
         times[times.len() - 1]
     );
 }
+
+mod serving {
+    use super::*;
+    use crate::serve;
+
+    fn calls(body: TokenStream) -> usize {
+        serve::calls(body).len()
+    }
+
+    #[test]
+    fn finds_axum_serve_and_a_bare_serve_with_two_arguments() {
+        assert_eq!(calls(quote!(axum::serve(listener, app).await)), 1);
+        assert_eq!(calls(quote!(::axum::serve(l, app.into_make_service()))), 1);
+        assert_eq!(calls(quote!(serve(listener, app).await)), 1);
+        // Inside the `async` block `#[tokio::main]` writes, and in a macro.
+        assert_eq!(
+            calls(quote!(let body = async { axum::serve(l, a).await };)),
+            1
+        );
+        assert_eq!(
+            calls(quote!(tokio::select! { _ = axum::serve(l, a) => {} })),
+            1
+        );
+        assert_eq!(calls(quote!(axum::serve(a, b); serve(c, d);)), 2);
+    }
+
+    #[test]
+    fn leaves_other_serves_alone() {
+        // A method (tonic's `Server::serve`), another crate's, another arity.
+        assert_eq!(calls(quote!(server.serve(address, extra))), 0);
+        assert_eq!(calls(quote!(warp::serve(routes, other))), 0);
+        assert_eq!(calls(quote!(hyper::serve(a, b))), 0);
+        assert_eq!(calls(quote!(serve(only_one))), 0);
+        assert_eq!(calls(quote!(serve(a, b, c))), 0);
+        assert_eq!(
+            calls(quote!(
+                fn serve() {}
+            )),
+            0
+        );
+    }
+
+    #[test]
+    fn wraps_the_app_and_keeps_the_conversion_asked_for() {
+        let wrap = |service: TokenStream| {
+            let service: syn::Expr = syn::parse2(service).unwrap();
+            serve::wrap(&service, &quote!(LAYER), &quote!(::kamal_healthcheck)).to_string()
+        };
+        let layered = "Layer :: layer (& LAYER , app)";
+        for service in [quote!(app), quote!(app.into_make_service())] {
+            let out = wrap(service);
+            assert!(
+                out.contains(layered) && out.contains(":: into_make_service ("),
+                "{out}"
+            );
+        }
+        let out = wrap(quote!(
+            app.into_make_service_with_connect_info::<SocketAddr>()
+        ));
+        assert!(
+            out.contains("into_make_service_with_connect_info :: < SocketAddr > (")
+                && out.contains(layered),
+            "{out}"
+        );
+        // The function as written, so that its import stays in use.
+        let out = wrap(quote!(ServiceExt::<Request>::into_make_service(app)));
+        assert!(
+            out.starts_with("ServiceExt :: < Request > :: into_make_service (")
+                && out.contains(layered),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_attribute_on_main_wraps_the_served_app() {
+        let out = crate::attribute(
+            quote!(),
+            quote!(
+                #[tokio::main]
+                async fn main() {
+                    let app = Router::new();
+                    axum::serve(listener, app).await.unwrap();
+                }
+            ),
+        )
+        .to_string();
+        assert!(
+            out.contains(
+                "Layer :: layer (& :: kamal_healthcheck :: HealthCheckLayer :: with_path (\"/up\") , app)"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("route_service"), "{out}");
+    }
+
+    #[test]
+    fn checks_get_copies_of_locals_made_where_they_are_bound() {
+        let out = crate::attribute(
+            quote!(check(db = pool.ping())),
+            quote!(
+                async fn main() {
+                    let pool = Pool::new();
+                    let app = Router::new().with_state(pool);
+                    axum::serve(listener, app).await.unwrap();
+                }
+            ),
+        )
+        .to_string();
+        let bound = out.find("let pool = Pool :: new () ;").unwrap();
+        let copied = out
+            .find("let kamal_healthcheck_saved_pool = :: core :: clone :: Clone :: clone (& pool)")
+            .unwrap();
+        let moved = out.find("with_state (pool)").unwrap();
+        assert!(bound < copied && copied < moved, "{out}");
+    }
+}

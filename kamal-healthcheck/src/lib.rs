@@ -56,8 +56,39 @@ pub use timer::Timer;
 #[cfg(feature = "tokio")]
 pub use timer::TokioTimer;
 
-/// Installs the healthcheck in the axum `Router` the annotated function returns,
-/// ahead of everything the function added to it.
+/// Installs the healthcheck ahead of everything the annotated function adds:
+/// on the function that serves the app (`axum::serve(listener, app)` in its
+/// body, such as `main`) around what it serves, or in the axum `Router` the
+/// annotated function returns.
+///
+/// On `main`, above or below `#[tokio::main]`; the app may be handed to
+/// `axum::serve` as it is, with `.into_make_service()`,
+/// `.into_make_service_with_connect_info::<T>()` (`ConnectInfo` still reaches
+/// the handlers) or `ServiceExt::<Request>::into_make_service(app)`, and
+/// `.with_graceful_shutdown(..)` may follow:
+///
+/// ```no_run
+/// use axum::{Router, middleware, routing::get};
+/// use kamal_healthcheck::kamal_healthcheck;
+/// # async fn allowed_hosts_only(
+/// #     request: axum::extract::Request,
+/// #     next: middleware::Next,
+/// # ) -> axum::response::Response {
+/// #     next.run(request).await
+/// # }
+///
+/// #[kamal_healthcheck]
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     let app = Router::new()
+///         .route("/", get(|| async { "home" }))
+///         .layer(middleware::from_fn(allowed_hosts_only));
+///     let listener = tokio::net::TcpListener::bind("0.0.0.0:80").await?;
+///     axum::serve(listener, app).await
+/// }
+/// ```
+///
+/// On the function that builds the router:
 ///
 /// ```
 /// use axum::{Router, middleware, routing::get};
@@ -79,7 +110,10 @@ pub use timer::TokioTimer;
 /// ```
 ///
 /// `#[kamal_healthcheck(path = "/healthz")]` sets the path; `crate = "..."` names
-/// this crate where it is re-exported or renamed.
+/// this crate where it is re-exported or renamed; readiness checks, `deadline`,
+/// `timeout`, `cache_for`, `error_details`, `gate` and `deploy` are described in
+/// the README. On the function that serves, checks may use its local variables
+/// (each is copied for the checks where it is bound).
 #[doc(inline)]
 pub use kamal_healthcheck_macros::kamal_healthcheck;
 
@@ -111,4 +145,5 @@ pub use kamal_healthcheck_macros::deploy_probe;
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
     pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture};
+    pub use tower_layer::Layer;
 }

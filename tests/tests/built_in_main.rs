@@ -1,0 +1,67 @@
+//! The app built entirely in `main` with `#[kamal_healthcheck]` on `main`
+//! (`src/bin/built_in_main.rs`), run as its own process and probed over TCP as
+//! kamal-proxy probes it: `/up` is answered ahead of the host allow-list, the
+//! HTTPS redirect and the `TraceLayer`; everything else still meets them; and
+//! `ConnectInfo` still reaches the handlers.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+
+use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request};
+
+struct App(Child);
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start() -> (App, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_built_in_main"))
+        .env("PORT", "0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the app starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the app prints its address")
+        .parse()
+        .unwrap();
+    (App(child), address)
+}
+
+#[tokio::test]
+async fn kamal_proxys_probe_is_answered_ahead_of_everything_main_added() {
+    let (_app, address) = start();
+    let up = probe(address, "GET", "/up").await;
+    assert_eq!((up.status, up.body.as_str()), (200, "OK"));
+    assert_eq!(up.header("content-type"), Some("text/plain; charset=utf-8"));
+
+    // Everything else meets the allow-list, then the redirect.
+    let home = probe(address, "GET", "/").await;
+    assert_eq!((home.status, home.body.as_str()), (400, "unknown host"));
+    let plain = request(address, "GET", "/", ALLOWED_HOST, &[]).await;
+    assert_eq!(plain.status, 308);
+    assert_eq!(plain.header("location"), Some("https://example.com/"));
+    let tls = [("X-Forwarded-Proto", "https")];
+    let served = request(address, "GET", "/", ALLOWED_HOST, &tls).await;
+    assert_eq!((served.status, served.body.as_str()), (200, "home"));
+    // Near misses of the path are not the healthcheck's.
+    assert_eq!(probe(address, "GET", "/up/").await.status, 400);
+}
+
+#[tokio::test]
+async fn connect_info_still_reaches_the_handlers() {
+    let (_app, address) = start();
+    let tls = [("X-Forwarded-Proto", "https")];
+    let peer = request(address, "GET", "/peer", ALLOWED_HOST, &tls).await;
+    assert_eq!((peer.status, peer.body.as_str()), (200, "127.0.0.1"));
+}
