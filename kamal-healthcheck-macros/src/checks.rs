@@ -26,9 +26,21 @@ pub(crate) fn check(model: &Model, path: &str, explicit: bool) -> Result<Plan, s
         .iter()
         .map(|chain| (chain, Some(String::new())))
         .collect();
+    // A merged or nested router is checked once per prefix, however many
+    // alternatives of the routers around it hold it: with feature-flag `if`s
+    // at every level, checking it again for each would grow exponentially.
+    let mut entered: Vec<(usize, Option<String>)> = Vec::new();
     while let Some((chain, prefix)) = pending.pop() {
         checker.router(chain, prefix.as_deref());
         for &step in &chain.steps {
+            let key = (step, prefix.clone());
+            if entered.contains(&key) {
+                continue;
+            }
+            match &model.steps[step].kind {
+                StepKind::Merge(_) | StepKind::Nest { .. } => entered.push(key),
+                _ => continue,
+            }
             match &model.steps[step].kind {
                 StepKind::Merge(routers) => {
                     pending.extend(routers.iter().map(|router| (router, prefix.clone())));

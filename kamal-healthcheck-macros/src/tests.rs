@@ -793,3 +793,38 @@ mod serving {
         assert!(bound < copied && copied < moved, "{out}");
     }
 }
+
+/// `levels` routers, each merging the previous one, each changed under `flags`
+/// feature-flag `if`s: every `if` doubles a router's alternatives, and each
+/// alternative holds all of the previous router's.
+fn merged_levels(levels: usize, flags: usize) -> TokenStream {
+    let mut body = quote!(let mut r0 = Router::new(););
+    for level in 0..levels {
+        let this = quote::format_ident!("r{}", level);
+        for flag in 0..flags {
+            let route = format!("/l{level}f{flag}");
+            body.extend(quote!(if flags.on(#flag) { #this = #this.route(#route, get(h)); }));
+        }
+        let next = quote::format_ident!("r{}", level + 1);
+        body.extend(quote!(let mut #next = Router::new().merge(#this);));
+    }
+    let last = quote::format_ident!("r{}", levels);
+    quote!(fn app(flags: Flags) -> Router { #body #last.layer(from_fn(check_host)) })
+}
+
+/// The analysis is linear in the body's size: five levels of merged routers with
+/// six feature flags each (once 27 s for four levels, and no end for five).
+#[test]
+fn merged_routers_with_feature_flags_stay_fast() {
+    for levels in [4, 5, 8] {
+        let item = merged_levels(levels, 6);
+        let start = std::time::Instant::now();
+        let out = crate::attribute(quote!(), item).to_string();
+        let elapsed = start.elapsed();
+        assert!(out.contains("route_service"), "{out}");
+        assert!(
+            elapsed < std::time::Duration::from_secs(2),
+            "{levels} levels: {elapsed:?}"
+        );
+    }
+}
