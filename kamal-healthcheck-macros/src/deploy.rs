@@ -59,37 +59,42 @@ type Found = (String, String);
 fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
     use yaml_rust2::{Yaml, YamlLoader};
 
-    let documents = YamlLoader::load_from_str(text).map_err(|error| {
-        let erb = if text.contains("<%") {
-            " (it uses ERB, `<% %>`, which only Kamal evaluates; keep the healthcheck settings \
-             and the lines around them plain YAML)"
-        } else {
-            ""
-        };
-        format!("not readable as YAML: {error}{erb}")
-    })?;
+    // Kamal evaluates ERB before it reads the YAML. A file that is not YAML as
+    // written is read again with its ERB tags taken out: `<% .. %>` lines (a
+    // loop, an `if`) removed, `<%= .. %>` values replaced by a marker, so that a
+    // healthcheck value that is ERB is still recognised as such.
+    let documents = match YamlLoader::load_from_str(text) {
+        Ok(documents) => documents,
+        Err(error) if text.contains("<%") => YamlLoader::load_from_str(&without_erb(text))
+            .map_err(|_| {
+                format!(
+                    "not readable as YAML: {error} (it uses ERB, `<% %>`, which only Kamal \
+                     evaluates; keep the healthcheck settings and the lines around them plain \
+                     YAML)"
+                )
+            })?,
+        Err(error) => return Err(format!("not readable as YAML: {error}")),
+    };
     let empty = Yaml::Hash(Default::default());
     let config = documents.first().unwrap_or(&empty);
 
     // `proxy.healthcheck` at the top, and under each role of `servers`.
-    let mut sections = vec![(
-        "proxy.healthcheck".to_owned(),
-        &config["proxy"]["healthcheck"],
-    )];
-    if let Some(roles) = config["servers"].as_hash() {
+    let healthcheck = |node: &'_ Yaml| field(field(node, "proxy"), "healthcheck").clone();
+    let mut sections = vec![("proxy.healthcheck".to_owned(), healthcheck(config))];
+    if let Some(roles) = field(config, "servers").as_hash() {
         for (role, settings) in roles {
             let role = role.as_str().unwrap_or("?");
             sections.push((
                 format!("servers.{role}.proxy.healthcheck"),
-                &settings["proxy"]["healthcheck"],
+                healthcheck(settings),
             ));
         }
     }
 
     let mut path: Option<Found> = None;
     let mut timeout: Option<Duration> = None;
-    for (at, section) in sections {
-        let found = &section["path"];
+    for (at, section) in &sections {
+        let found = field(section, "path");
         if !found.is_badvalue() && !found.is_null() {
             let value = found
                 .as_str()
@@ -106,7 +111,7 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
                 None => path = Some((format!("{at}.path"), value.to_owned())),
             }
         }
-        let found = &section["timeout"];
+        let found = field(section, "timeout");
         let seconds = match found {
             Yaml::Integer(seconds) => Some(*seconds as f64),
             Yaml::Real(seconds) => seconds.parse::<f64>().ok(),
@@ -129,14 +134,80 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
     Ok((path, timeout))
 }
 
+/// `key` of a mapping, also where a merge key (`<<: *defaults`) brings it in,
+/// as YAML 1.1 and Kamal's reader (Ruby's Psych) have it; `BadValue` if absent.
+fn field<'a>(node: &'a yaml_rust2::Yaml, key: &str) -> &'a yaml_rust2::Yaml {
+    use yaml_rust2::Yaml;
+    static ABSENT: Yaml = Yaml::BadValue;
+    let Yaml::Hash(hash) = node else {
+        return &ABSENT;
+    };
+    if let Some(value) = hash.get(&Yaml::String(key.to_owned())) {
+        return value;
+    }
+    match hash.get(&Yaml::String("<<".to_owned())) {
+        Some(merged @ Yaml::Hash(_)) => field(merged, key),
+        Some(Yaml::Array(merged)) => merged
+            .iter()
+            .map(|node| field(node, key))
+            .find(|value| !value.is_badvalue())
+            .unwrap_or(&ABSENT),
+        _ => &ABSENT,
+    }
+}
+
+/// What `<%= .. %>` becomes when ERB is taken out of a file to read it.
+const ERB_VALUE: &str = "<%=erb%>";
+
+/// `text` without its ERB tags: `<% .. %>` and `<%# .. %>` removed, `<%= .. %>`
+/// replaced by a marker that still reads as ERB where a value is needed.
+fn without_erb(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<%") {
+        out.push_str(&rest[..start]);
+        let tag = &rest[start..];
+        let Some(end) = tag.find("%>") else {
+            out.push_str(tag);
+            return out;
+        };
+        if tag.starts_with("<%=") {
+            // Quoted, so that it stays one scalar wherever it stands.
+            out.push_str(&format!("\"{ERB_VALUE}\""));
+        }
+        rest = &tag[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn erb(at: &str, value: &str) -> Result<(), String> {
     if value.contains("<%") {
+        let shown = match value {
+            ERB_VALUE => String::new(),
+            value => format!(" ({value:?})"),
+        };
         return Err(format!(
-            "`{at}` is ERB ({value:?}), which only Kamal evaluates; write the value plainly \
-             so that the app can be checked against it at compile time"
+            "`{at}` is ERB{shown}, which only Kamal evaluates; write the value plainly so \
+             that the app can be checked against it at compile time"
         ));
     }
     Ok(())
+}
+
+/// The error for a deploy.yml whose healthcheck path no request can match.
+pub(crate) fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
+    let reason = crate::path_rules::problem(&deploy.path)?;
+    let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
+    Some(syn::Error::new(
+        file.span(),
+        format!(
+            "{}: `{at}` is {:?}, which no request can match ({reason}), so kamal-proxy's \
+             probe could never be answered; fix it in the file",
+            file.value(),
+            deploy.path
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -197,6 +268,51 @@ mod tests {
         assert!(error.starts_with("not readable as YAML"), "{error}");
         let error = parse("<% if x %>\nproxy:\n - a: [\n<% end %>\n").unwrap_err();
         assert!(error.contains("it uses ERB"), "{error}");
+    }
+
+    #[test]
+    fn erb_loops_and_conditions_elsewhere_are_fine() {
+        // Not YAML as written (the loop's lines), YAML once Kamal evaluates it.
+        let yaml = "servers:\n  web:\n    hosts:\n<% 3.times do |i| %>\n      - 10.0.0.<%= i %>\n<% end %>\n<%# a comment %>\nproxy:\n  healthcheck:\n    path: /healthz\n    timeout: 7\n";
+        assert!(yaml_rust2::YamlLoader::load_from_str(yaml).is_err());
+        assert_eq!(
+            parse(yaml),
+            Ok((
+                found("proxy.healthcheck", "/healthz"),
+                Some(Duration::from_secs(7))
+            ))
+        );
+        // A healthcheck value that is ERB is still one, in such a file too.
+        let yaml = "<% if true %>\nproxy:\n  healthcheck:\n    path: <%= ENV['P'] %>\n<% end %>\n";
+        let error = parse(yaml).unwrap_err();
+        assert!(
+            error.contains("`proxy.healthcheck.path` is ERB,"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn merge_keys_bring_settings_in() {
+        let yaml = "x-proxy: &proxy\n  healthcheck:\n    path: /ready\n    timeout: 8\nproxy:\n  <<: *proxy\n  host: app.example.com\n";
+        assert_eq!(
+            parse(yaml),
+            Ok((
+                found("proxy.healthcheck", "/ready"),
+                Some(Duration::from_secs(8))
+            ))
+        );
+        // At the healthcheck level, from a list of maps, under a role.
+        let yaml = "defaults: &defaults\n  path: /a\nmore: &more\n  timeout: 4\nservers:\n  web:\n    proxy:\n      healthcheck:\n        <<: [*defaults, *more]\n";
+        assert_eq!(
+            parse(yaml),
+            Ok((
+                found("servers.web.proxy.healthcheck", "/a"),
+                Some(Duration::from_secs(4))
+            ))
+        );
+        // A key written beside the merge wins over it.
+        let yaml = "d: &d\n  path: /merged\nproxy:\n  healthcheck:\n    <<: *d\n    path: /own\n";
+        assert_eq!(parse(yaml), Ok((found("proxy.healthcheck", "/own"), None)));
     }
 
     #[test]

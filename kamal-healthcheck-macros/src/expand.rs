@@ -54,10 +54,13 @@ pub(crate) fn expand(
         ),
     };
     // Spanned on the return type, so a type without `route_service` is reported there.
+    // Through `install`, so that axum's panic on a route already at the path (a
+    // `.route(..)` with a constant path, say) comes with what to do about it.
+    let add = quote_spanned!(ty.span()=> move || router.route_service(#path, #route));
     let install = match returns {
-        Returns::Router => quote_spanned!(ty.span()=> router.route_service(#path, #route)),
+        Returns::Router => quote!(#krate::__private::install(#path, #add)),
         Returns::Wrapped => {
-            quote_spanned!(ty.span()=> router.map(|router| router.route_service(#path, #route)))
+            quote!(router.map(|router| #krate::__private::install(#path, #add)))
         }
     };
     quote! {

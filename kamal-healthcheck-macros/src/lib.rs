@@ -165,6 +165,9 @@ fn deployed_path(
     #[cfg(feature = "deploy-yml")]
     {
         let deploy = deploy::read(file)?;
+        if let Some(error) = deploy::invalid_path(file, &deploy) {
+            return Err(error);
+        }
         let name = file.value();
         let mut errors = args::Errors::default();
         if let Some(path) = &args.path {

@@ -30,17 +30,8 @@ fn from_file(file: &LitStr) -> Result<TokenStream, syn::Error> {
 #[cfg(feature = "deploy-yml")]
 fn from_file(file: &LitStr) -> Result<TokenStream, syn::Error> {
     let deploy = crate::deploy::read(file)?;
-    if let Some(reason) = crate::path_rules::problem(&deploy.path) {
-        let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
-        return Err(syn::Error::new(
-            file.span(),
-            format!(
-                "{}: `{at}` is {:?}, which no request can match ({reason}), so kamal-proxy's \
-                 probe could never be answered; fix it in the file",
-                file.value(),
-                deploy.path
-            ),
-        ));
+    if let Some(error) = crate::deploy::invalid_path(file, &deploy) {
+        return Err(error);
     }
     let path = &deploy.path;
     let timeout = deploy.timeout.map(|timeout| {

@@ -407,7 +407,10 @@ mod attribute {
             ),
         );
         assert!(
-            out.contains("route_service (\"/up\" , :: kamal_healthcheck :: __private :: Route)"),
+            out.contains(
+                ":: kamal_healthcheck :: __private :: install (\"/up\" , move || router . \
+                 route_service (\"/up\" , :: kamal_healthcheck :: __private :: Route))"
+            ),
             "{out}"
         );
         let out = expand(
@@ -420,7 +423,10 @@ mod attribute {
         );
         assert!(out.contains("async move"), "{out}");
         assert!(
-            out.contains(". map (| router | router . route_service (\"/healthz\""),
+            out.contains(
+                ". map (| router | :: kamal_healthcheck :: __private :: install (\"/healthz\" , \
+                 move || router . route_service (\"/healthz\""
+            ),
             "{out}"
         );
     }

@@ -144,6 +144,6 @@ pub use kamal_healthcheck_macros::deploy_probe;
 #[doc(hidden)]
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
-    pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture};
+    pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
     pub use tower_layer::Layer;
 }

@@ -37,5 +37,14 @@ pub(crate) fn problem(path: &str) -> Option<&'static str> {
     {
         return Some("a `.` or `..` segment is resolved away by clients and never sent");
     }
+    if path
+        .split('/')
+        .any(|segment| segment.starts_with(':') || segment.starts_with('*'))
+    {
+        return Some(
+            "a segment starting with `:` or `*` is axum's old capture syntax, which axum 0.8 \
+             refuses with a panic at start-up; the healthcheck path is matched literally",
+        );
+    }
     None
 }

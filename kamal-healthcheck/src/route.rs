@@ -16,6 +16,29 @@ use crate::HealthCheckLayer;
 use crate::answer::{Answering, begin};
 use crate::readiness::Readiness;
 
+/// Adds the healthcheck's route with `add`; if axum refuses it (it panics on a
+/// route already at the path), panics again with what happened and what to do.
+/// Runs once, when the router is built.
+#[track_caller]
+pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
+        Ok(router) => router,
+        Err(payload) => {
+            let axum = crate::readiness::panic_message(payload)
+                .map(|message| format!(" (\"{message}\")"))
+                .unwrap_or_default();
+            panic!(
+                "#[kamal_healthcheck] cannot install its healthcheck at {path:?}: axum refused \
+                 the route{axum}, because the router already has one at {path:?}: a route of \
+                 the app's own whose path is a constant the attribute cannot read, or a router \
+                 merged in that already has the healthcheck. Remove that route (the attribute \
+                 answers {path:?} itself), or put the attribute on the outer function only \
+                 (or on `main`, around everything it serves)"
+            )
+        }
+    }
+}
+
 /// Answers every request it is given with the healthcheck's answer. axum routes
 /// only requests whose path is exactly the route's path to it.
 ///

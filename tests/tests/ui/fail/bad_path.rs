@@ -32,6 +32,12 @@ fn parameter() -> Router { Router::new() }
 #[kamal_healthcheck(path = "/santé")]
 fn non_ascii() -> Router { Router::new() }
 
+#[kamal_healthcheck(path = "/:health")]
+fn old_capture() -> Router { Router::new() }
+
+#[kamal_healthcheck(path = "/*health")]
+fn old_wildcard() -> Router { Router::new() }
+
 #[kamal_healthcheck(path = 42)]
 fn not_a_string() -> Router { Router::new() }
 
@@ -41,4 +47,5 @@ fn not_a_literal() -> Router { Router::new() }
 fn main() {
     let _ = (empty(), relative(), query(), fragment(), space(), control(), dot_dot());
     let _ = (dot(), parameter(), non_ascii(), not_a_string(), not_a_literal());
+    let _ = (old_capture(), old_wildcard());
 }
