@@ -80,13 +80,14 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             return errors.with(item);
         }
     };
-    let plan = match checks::check(&model, &path, explicit) {
-        Ok(plan) => plan,
-        Err(error) => {
-            errors.push(error);
-            return errors.with(item);
-        }
-    };
+    // Every mistake the checks find is reported with the others; the function
+    // is then emitted as written.
+    errors.extend(checks::check(
+        block.to_token_stream(),
+        &model,
+        &path,
+        explicit,
+    ));
     let readiness = &args.readiness;
     let timeout = match readiness.check_timeout(deployed_timeout) {
         Ok(timeout) => timeout,
@@ -95,13 +96,6 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
-    if !plan.install && !readiness.is_empty() {
-        errors.push(readiness.error(
-            "the attribute's readiness checks answer on the healthcheck it installs, but a hand-placed \
-             `HealthCheckLayer` answers the probe first and would never run them; remove that \
-             layer, or give it the checks (`HealthCheckLayer::new().check(..)`) instead",
-        ));
-    }
     // What the checks may use: the function's arguments, and when it serves
     // the app, the local variables in scope at the `serve` call too.
     let mut inputs = readiness::inputs(&function.item.sig);
@@ -117,7 +111,6 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match route {
         Ok(_) if !errors.is_empty() => errors.with(item),
-        Ok(_) if !plan.install => item,
         Ok(checked) if serving => match readiness.captured(&inputs) {
             Ok(captured) => expand::expand_serving(
                 &function,

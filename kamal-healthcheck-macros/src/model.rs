@@ -1,71 +1,51 @@
-//! Reads the function body into a small model of the routers it returns.
+//! Reads the function body into a small model of the routers it returns (or
+//! serves).
 //!
 //! For every value the function can return (each `return`, the tail expression,
 //! each branch of an `if` or `match`) the model keeps the chain of calls that built
 //! the router, in the order they apply, following `let` bindings and reassignments
-//! back to where the router was made. Calls the model does not know are kept as
+//! back to where the router was made: where its routes are, and which routers it
+//! merges and nests at which prefix. Calls the model does not know are kept as
 //! [`StepKind::Other`], never guessed at. Closures, `async` blocks, macros and
 //! nested items are not read: what they return is not what the function returns.
 //!
-//! Steps and layers live in arenas and chains refer to them by index, so a step
-//! shared by several returned values (a `let` used in two branches) is one step,
-//! and a mistake in it is reported once.
+//! Steps live in an arena and chains refer to them by index, so a step shared by
+//! several returned values (a `let` used in two branches) is one step, and a
+//! mistake in it is reported once.
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
 use syn::{Block, Expr, ExprCall, ExprMethodCall, Lit, LitStr, Pat, Stmt};
-
-use crate::args::DEFAULT_PATH;
 
 /// Index of a [`Step`] in [`Model::steps`].
 pub(crate) type StepId = usize;
-/// Index of a [`Layer`] in [`Model::layers`].
-pub(crate) type LayerId = usize;
 
 /// What the function body does to the routers it returns.
 #[derive(Default)]
 pub(crate) struct Model {
     pub(crate) steps: Vec<Step>,
-    pub(crate) layers: Vec<Layer>,
     /// One chain per value the function can return (after `Ok(..)`/`Some(..)` are
-    /// taken off; `Err(..)` and `None` return no router and have no chain).
+    /// taken off; `Err(..)` and `None` return no router and have no chain), or
+    /// per service it serves.
     pub(crate) returned: Vec<Chain>,
 }
 
 /// A value built by a chain of method calls on a root expression.
 #[derive(Clone)]
 pub(crate) struct Chain {
-    pub(crate) root: Root,
     pub(crate) steps: Vec<StepId>,
-}
-
-/// What a chain starts from.
-#[derive(Clone)]
-pub(crate) enum Root {
-    /// `Router::new()` or `Router::default()`.
-    Router,
-    /// `ServiceBuilder::new()`: its `.layer(..)` calls add layers inside the earlier ones.
-    ServiceBuilder,
-    /// A tuple of layers, `(A, B)`: `A` runs first.
-    Stack(Vec<LayerId>),
-    /// Any other expression, read as a layer in case the chain is used as one.
-    Layer(LayerId),
 }
 
 /// One method call of a chain.
 pub(crate) struct Step {
-    /// The method's name and arguments, where errors about the call are placed.
-    pub(crate) tokens: TokenStream,
     pub(crate) kind: StepKind,
 }
 
 pub(crate) enum StepKind {
     /// `.route(path, ..)` or `.route_service(path, ..)`.
     Route { path: Option<LitStr> },
-    /// `.layer(stack)`: the stack's layers, the one that runs first first.
-    Layer(Vec<LayerId>),
-    /// `.route_layer(stack)`.
-    RouteLayer(Vec<LayerId>),
+    /// `.layer(..)`.
+    Layer,
+    /// `.route_layer(..)`.
+    RouteLayer,
     /// `.fallback(..)` or `.fallback_service(..)`.
     Fallback,
     /// `.merge(router)`, with the chains of the merged router.
@@ -75,36 +55,8 @@ pub(crate) enum StepKind {
         path: Option<LitStr>,
         routers: Vec<Chain>,
     },
-    /// Any other call (`.with_state(..)`, a builder method of a layer, ...). In a
-    /// `ServiceBuilder` it adds a layer, described by `layer`.
-    Other { layer: LayerId },
-}
-
-/// A layer as written in the body.
-pub(crate) struct Layer {
-    /// The expression that made it, where errors about it are placed.
-    pub(crate) tokens: TokenStream,
-    pub(crate) kind: LayerKind,
-}
-
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub(crate) enum LayerKind {
-    /// A `HealthCheckLayer`, with its path where the body states it literally.
-    HealthCheck {
-        path: Option<String>,
-    },
-    /// Middleware that rejects or redirects requests like kamal-proxy's probe.
-    Guard(Guard),
+    /// Any other call (`.with_state(..)`, ...).
     Other,
-}
-
-/// Middleware recognisable by its name that turns kamal-proxy's probe away.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Guard {
-    Host,
-    HttpsRedirect,
-    Auth,
-    RateLimit,
 }
 
 impl Model {
@@ -126,28 +78,6 @@ impl Model {
         };
         reader.block(body, &Env::default());
         reader.model
-    }
-
-    /// The layers of a chain used as a layer stack, the one that runs first first.
-    pub(crate) fn stack(&self, chain: &Chain) -> Vec<LayerId> {
-        match &chain.root {
-            Root::ServiceBuilder => {
-                let mut layers = Vec::new();
-                for &step in &chain.steps {
-                    match &self.steps[step].kind {
-                        StepKind::Layer(stack) => layers.extend_from_slice(stack),
-                        StepKind::Other { layer } => layers.push(*layer),
-                        _ => {}
-                    }
-                }
-                layers
-            }
-            // Builder methods on a layer (`TraceLayer::new_for_http().on_request(..)`)
-            // configure that one layer.
-            Root::Layer(layer) => vec![*layer],
-            Root::Stack(layers) => layers.clone(),
-            Root::Router => Vec::new(),
-        }
     }
 }
 
@@ -429,14 +359,8 @@ impl Reader {
                 Vec::new()
             }
             Expr::Tuple(tuple) => {
-                let mut layers = Vec::new();
-                for elem in &tuple.elems {
-                    layers.extend(self.layers(elem, env));
-                }
-                vec![Chain {
-                    root: Root::Stack(layers),
-                    steps: Vec::new(),
-                }]
+                self.read_all(tuple.elems.iter(), env);
+                vec![chain()]
             }
             Expr::Struct(literal) => {
                 self.read_all(literal.fields.iter().map(|field| &field.expr), env);
@@ -498,8 +422,14 @@ impl Reader {
                 self.value(handler, env);
                 StepKind::Route { path: literal(0) }
             }
-            ("layer", [stack]) => StepKind::Layer(self.layers(stack, env)),
-            ("route_layer", [stack]) => StepKind::RouteLayer(self.layers(stack, env)),
+            ("layer", [stack]) => {
+                self.value(stack, env);
+                StepKind::Layer
+            }
+            ("route_layer", [stack]) => {
+                self.value(stack, env);
+                StepKind::RouteLayer
+            }
             ("fallback" | "fallback_service", [handler]) => {
                 self.value(handler, env);
                 StepKind::Fallback
@@ -511,68 +441,25 @@ impl Reader {
             },
             _ => {
                 self.read_all(args.iter().copied(), env);
-                let kind = classify_name(&method, LayerKind::Other);
-                let layer = self.layer(call_tokens(call), kind);
-                StepKind::Other { layer }
+                StepKind::Other
             }
         };
-        self.model.steps.push(Step {
-            tokens: call_tokens(call),
-            kind,
-        });
+        self.model.steps.push(Step { kind });
         self.model.steps.len() - 1
     }
 
-    /// The layers of a `.layer(..)` argument, the one that runs first first.
-    fn layers(&mut self, stack: &Expr, env: &Env) -> Vec<LayerId> {
-        let mut layers = Vec::new();
-        for chain in self.value(stack, env) {
-            layers.extend(self.model.stack(&chain));
-        }
-        layers
-    }
-
-    /// The root of a chain: a router, a `ServiceBuilder`, or an expression that
-    /// may be a layer.
+    /// The root of a chain: any expression, whose own calls are read for the
+    /// `return`s they may hold.
     fn root(&mut self, expr: &Expr, env: &Env) -> Vec<Chain> {
         if let Expr::Call(call) = expr {
             self.read_all(call.args.iter(), env);
-            if let Some([.., ty, constructor]) = function_path(call).as_deref() {
-                if constructor == "new" || constructor == "default" {
-                    if ty == "Router" {
-                        return vec![chain(Root::Router)];
-                    }
-                    if ty == "ServiceBuilder" {
-                        return vec![chain(Root::ServiceBuilder)];
-                    }
-                }
-            }
         }
-        let layer = self.layer(expr.to_token_stream(), read_layer(expr));
-        vec![chain(Root::Layer(layer))]
-    }
-
-    fn layer(&mut self, tokens: TokenStream, kind: LayerKind) -> LayerId {
-        self.model.layers.push(Layer { tokens, kind });
-        self.model.layers.len() - 1
+        vec![chain()]
     }
 }
 
-fn chain(root: Root) -> Chain {
-    Chain {
-        root,
-        steps: Vec::new(),
-    }
-}
-
-/// The method's name and arguments: `route("/", get(home))`.
-fn call_tokens(call: &ExprMethodCall) -> TokenStream {
-    let method = &call.method;
-    let turbofish = &call.turbofish;
-    let mut tokens = quote!(#method #turbofish);
-    call.paren_token
-        .surround(&mut tokens, |inner| call.args.to_tokens(inner));
-    tokens
+fn chain() -> Chain {
+    Chain { steps: Vec::new() }
 }
 
 fn string_literal(expr: &Expr) -> Option<LitStr> {
@@ -614,83 +501,6 @@ fn is_axum_serve(call: &ExprCall) -> bool {
 /// The last segment of a call's function path: `Ok`, `new`, `from_fn`.
 fn call_name(call: &ExprCall) -> Option<String> {
     function_path(call)?.pop()
-}
-
-/// What an expression used as a layer is, by the names in it.
-fn read_layer(expr: &Expr) -> LayerKind {
-    let (name, constructor, call) = match expr {
-        Expr::Call(call) => match function_path(call).as_deref() {
-            Some([.., last]) if is_middleware_fn(last) => {
-                // `from_fn(check_host)`: the function names the middleware.
-                let name = call.args.last().and_then(path_name).unwrap_or_default();
-                return classify_name(&name, LayerKind::Other);
-            }
-            Some([.., ty, constructor]) => (ty.clone(), constructor.clone(), Some(call)),
-            Some([only]) => (only.clone(), String::new(), Some(call)),
-            _ => return LayerKind::Other,
-        },
-        Expr::Struct(literal) => (last_segment(&literal.path), String::new(), None),
-        Expr::Path(path) => (last_segment(&path.path), String::new(), None),
-        _ => return LayerKind::Other,
-    };
-    if name != "HealthCheckLayer" {
-        return classify_name(&name, LayerKind::Other);
-    }
-    let path = match (constructor.as_str(), call) {
-        ("new" | "default", _) => Some(DEFAULT_PATH.to_owned()),
-        ("with_path" | "try_with_path", Some(call)) => call
-            .args
-            .first()
-            .and_then(string_literal)
-            .map(|literal| literal.value()),
-        _ => None,
-    };
-    LayerKind::HealthCheck { path }
-}
-
-/// axum's functions that turn an async function into middleware.
-fn is_middleware_fn(name: &str) -> bool {
-    matches!(
-        name,
-        "from_fn"
-            | "from_fn_with_state"
-            | "map_request"
-            | "map_request_with_state"
-            | "map_response"
-            | "map_response_with_state"
-    )
-}
-
-fn path_name(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Path(path) => Some(last_segment(&path.path)),
-        _ => None,
-    }
-}
-
-fn last_segment(path: &syn::Path) -> String {
-    path.segments
-        .last()
-        .map(|segment| segment.ident.to_string())
-        .unwrap_or_default()
-}
-
-/// Recognises the usual tower and axum names of middleware that turns kamal-proxy's
-/// probe away. `fallback` is returned for a name that says nothing.
-pub(crate) fn classify_name(name: &str, fallback: LayerKind) -> LayerKind {
-    let name = name.to_ascii_lowercase().replace('_', "");
-    let has = |words: &[&str]| words.iter().any(|word| name.contains(word));
-    if has(&["host"]) {
-        LayerKind::Guard(Guard::Host)
-    } else if has(&["https", "redirect", "forcessl"]) {
-        LayerKind::Guard(Guard::HttpsRedirect)
-    } else if has(&["auth", "bearer", "login", "jwt", "validaterequestheader"]) {
-        LayerKind::Guard(Guard::Auth)
-    } else if has(&["ratelimit", "governor", "throttl", "limiter"]) {
-        LayerKind::Guard(Guard::RateLimit)
-    } else {
-        fallback
-    }
 }
 
 /// The name a `let` binds, when it binds exactly one.

@@ -773,9 +773,9 @@ impl ProbeReport {
 }
 
 /// The fix for everything that answers ahead of the healthcheck.
-const OUTERMOST: &str = "make the healthcheck the outermost layer of what is served: wrap the \
-    finished app last, `HealthCheckLayer::new().layer(app)`, right before `axum::serve`, or \
-    move that middleware into the function that has `#[kamal_healthcheck]`";
+const OUTERMOST: &str = "make the healthcheck the outermost layer of what is served: put \
+    `#[kamal_healthcheck]` on the function that calls `axum::serve` (such as `main`), or wrap \
+    the finished app last, `HealthCheckLayer::new().layer(app)`, right before `axum::serve`";
 const FAILS: &str = "the probe never gets a 2xx and the deploy fails with \"target failed to \
     become healthy\"";
 

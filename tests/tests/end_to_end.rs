@@ -248,3 +248,80 @@ async fn layer_around_the_whole_app() {
     }
     assert_eq!(hits.get(), NEAR_MISSES.len());
 }
+
+/// Guards the body adds in ways the analysis cannot read: a helper that takes
+/// the router by `&mut`, an extension trait, a layer kept in a struct, a
+/// route layer over a wildcard and a nest under a parameter. The attribute
+/// installs its healthcheck after all of them, so none sees the probe.
+mod opaque {
+    use super::*;
+
+    struct Guards {
+        hosts: axum::middleware::FromFnLayer<
+            fn(
+                axum::extract::State<Hits>,
+                axum::extract::Request,
+                axum::middleware::Next,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = axum::response::Response> + Send>,
+            >,
+            Hits,
+            (axum::extract::State<Hits>, axum::extract::Request),
+        >,
+    }
+
+    fn hosts_layer(hits: Hits) -> Guards {
+        fn check(
+            state: axum::extract::State<Hits>,
+            request: axum::extract::Request,
+            next: axum::middleware::Next,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
+        {
+            Box::pin(allowed_hosts_only(state, request, next))
+        }
+        Guards {
+            hosts: from_fn_with_state(hits, check as _),
+        }
+    }
+
+    fn add_auth(app: &mut Router, hits: Hits) {
+        let taken = std::mem::take(app);
+        *app = taken.layer(from_fn_with_state(hits, allowed_hosts_only));
+    }
+
+    trait WithSecurity {
+        fn with_security(self, hits: Hits) -> Self;
+    }
+
+    impl WithSecurity for Router {
+        fn with_security(self, hits: Hits) -> Self {
+            self.layer(from_fn_with_state(hits, redirect_to_https))
+        }
+    }
+
+    #[kamal_healthcheck]
+    fn app(hits: Hits) -> Router {
+        let guards = hosts_layer(hits.clone());
+        let mut app = Router::new()
+            .route("/files/{*path}", get(|| async { "file" }))
+            .route_layer(from_fn_with_state(hits.clone(), allowed_hosts_only))
+            .nest(
+                "/{tenant}",
+                Router::new().route("/", get(|| async { "tenant" })),
+            );
+        add_auth(&mut app, hits.clone());
+        app.layer(guards.hosts).with_security(hits)
+    }
+
+    #[tokio::test]
+    async fn none_of_them_sees_the_probe() {
+        let hits = Hits::default();
+        let server = serve(app(hits.clone())).await;
+        assert_answered(&server, "/up").await;
+        assert_eq!(hits.get(), 0, "a guard saw the probe");
+        // They still guard everything else: the HTTPS redirect, outermost, first.
+        assert_eq!(probe(server.address, "GET", "/tenant").await.status, 301);
+        assert_eq!(probe(server.address, "GET", "/files/a").await.status, 301);
+        assert!(hits.get() > 0);
+    }
+}
