@@ -256,32 +256,9 @@ async fn layer_around_the_whole_app() {
 mod opaque {
     use super::*;
 
-    struct Guards {
-        hosts: axum::middleware::FromFnLayer<
-            fn(
-                axum::extract::State<Hits>,
-                axum::extract::Request,
-                axum::middleware::Next,
-            ) -> std::pin::Pin<
-                Box<dyn std::future::Future<Output = axum::response::Response> + Send>,
-            >,
-            Hits,
-            (axum::extract::State<Hits>, axum::extract::Request),
-        >,
-    }
-
-    fn hosts_layer(hits: Hits) -> Guards {
-        fn check(
-            state: axum::extract::State<Hits>,
-            request: axum::extract::Request,
-            next: axum::middleware::Next,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
-        {
-            Box::pin(allowed_hosts_only(state, request, next))
-        }
-        Guards {
-            hosts: from_fn_with_state(hits, check as _),
-        }
+    /// Layers kept in a struct, as an app's configuration might hold them.
+    struct Guards<L> {
+        hosts: L,
     }
 
     fn add_auth(app: &mut Router, hits: Hits) {
@@ -301,7 +278,9 @@ mod opaque {
 
     #[kamal_healthcheck]
     fn app(hits: Hits) -> Router {
-        let guards = hosts_layer(hits.clone());
+        let guards = Guards {
+            hosts: from_fn_with_state(hits.clone(), allowed_hosts_only),
+        };
         let mut app = Router::new()
             .route("/files/{*path}", get(|| async { "file" }))
             .route_layer(from_fn_with_state(hits.clone(), allowed_hosts_only))
