@@ -36,6 +36,9 @@ pub(crate) fn expand(
     } = item;
     // The body runs in a closure (an `async` block for an `async fn`) so that its
     // `return`s and `?`s keep their meaning; its type is the declared return type.
+    // `impl Trait` may name a function's return type, but not a closure's or a
+    // binding's: there it is left to inference (`Result<Router, _>`).
+    let ty = &inferred(ty);
     let body = if sig.asyncness.is_some() {
         quote!(async move #block.await)
     } else {
@@ -49,7 +52,12 @@ pub(crate) fn expand(
     let (setup, route) = match checked {
         None => (quote!(), quote!(#krate::__private::Route)),
         Some(layer) => (
-            quote!(let kamal_healthcheck_layer = #layer;),
+            // `check(queue = async { .. })` is awaited in an `async move` block of
+            // its own; the lint about that is not the user's to fix.
+            quote!(
+                #[allow(clippy::redundant_async_block)]
+                let kamal_healthcheck_layer = #layer;
+            ),
             quote!(#krate::__private::CheckedRoute::from_layer(&kamal_healthcheck_layer)),
         ),
     };
@@ -108,7 +116,9 @@ pub(crate) fn expand_serving(
             let saved = captured.iter().map(crate::serve::saved);
             quote!({
                 #(let #captured = ::core::clone::Clone::clone(&#saved);)*
-                #layer
+                #[allow(clippy::redundant_async_block)]
+                let kamal_healthcheck_layer = #layer;
+                kamal_healthcheck_layer
             })
         }
     };
@@ -136,5 +146,29 @@ pub(crate) fn expand_serving(
             #tracking
             #body
         }
+    }
+}
+
+/// `ty` with every `impl Trait` in it replaced by `_`.
+fn inferred(ty: &syn::Type) -> syn::Type {
+    use syn::Type;
+    match ty {
+        Type::ImplTrait(_) => syn::parse_quote!(_),
+        Type::Path(path) => {
+            let mut path = path.clone();
+            for segment in &mut path.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        if let syn::GenericArgument::Type(inner) = arg {
+                            *inner = inferred(inner);
+                        }
+                    }
+                }
+            }
+            Type::Path(path)
+        }
+        Type::Paren(inner) => inferred(&inner.elem),
+        Type::Group(inner) => inferred(&inner.elem),
+        other => other.clone(),
     }
 }

@@ -114,6 +114,11 @@ fn head(item: &Item) -> TokenStream {
     }
 }
 
+/// Whether the return type is written `Router` (or `Router<S>`, `axum::Router`).
+pub(crate) fn names_router(ty: Option<&Type>) -> bool {
+    ty.and_then(last_segment).as_deref() == Some("Router")
+}
+
 fn last_segment(ty: &Type) -> Option<String> {
     match ty {
         Type::Path(path) => path

@@ -80,6 +80,12 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             return errors.with(item);
         }
     };
+    // A `?` in a function that returns `Router` is the user's mistake, which
+    // rustc reports in the user's terms on the function as written; in the
+    // closure the expansion runs the body in, it would speak of that closure.
+    if !serving && function::names_router(function.ty.as_ref()) && !model.tries.is_empty() {
+        return errors.with(item);
+    }
     // Every mistake the checks find is reported with the others; the function
     // is then emitted as written.
     errors.extend(checks::check(

@@ -26,6 +26,9 @@ pub(crate) struct Model {
     /// taken off; `Err(..)` and `None` return no router and have no chain), or
     /// per service it serves.
     pub(crate) returned: Vec<Chain>,
+    /// The `?`s that return from the function itself (not from a closure or
+    /// an `async` block in it).
+    pub(crate) tries: Vec<syn::token::Question>,
 }
 
 /// A value built by a chain of method calls on a root expression.
@@ -323,7 +326,10 @@ impl Reader {
             }
             Expr::Paren(inner) => self.value(&inner.expr, env),
             Expr::Group(inner) => self.value(&inner.expr, env),
-            Expr::Try(inner) => self.value(&inner.expr, env),
+            Expr::Try(inner) => {
+                self.model.tries.push(inner.question_token);
+                self.value(&inner.expr, env)
+            }
             Expr::Await(inner) => self.value(&inner.base, env),
             Expr::Block(_)
             | Expr::Unsafe(_)

@@ -299,21 +299,35 @@ pub(crate) struct Input {
     borrowed: bool,
 }
 
-/// The function's arguments that are plain names (`state: AppState`).
+/// The names the function's arguments bind: plain ones (`state: AppState`) and
+/// those of destructuring patterns (`AppState { db, .. }: AppState`).
 pub(crate) fn inputs(sig: &syn::Signature) -> Vec<Input> {
-    sig.inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(binding) => Some(Input {
-                    name: binding.ident.clone(),
-                    borrowed: matches!(&*typed.ty, Type::Reference(_)),
-                }),
-                _ => None,
-            },
-            FnArg::Receiver(_) => None,
-        })
-        .collect()
+    let mut found = Vec::new();
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let borrowed = matches!(&*typed.ty, Type::Reference(_));
+        let mut pending = vec![&*typed.pat];
+        while let Some(pat) = pending.pop() {
+            match pat {
+                Pat::Ident(binding) => {
+                    found.push(Input {
+                        name: binding.ident.clone(),
+                        borrowed: borrowed || binding.by_ref.is_some(),
+                    });
+                    pending.extend(binding.subpat.as_ref().map(|(_, sub)| &**sub));
+                }
+                Pat::Struct(fields) => pending.extend(fields.fields.iter().map(|f| &*f.pat)),
+                Pat::Tuple(tuple) => pending.extend(&tuple.elems),
+                Pat::TupleStruct(tuple) => pending.extend(&tuple.elems),
+                Pat::Paren(paren) => pending.push(&paren.pat),
+                Pat::Type(inner) => pending.push(&inner.pat),
+                _ => {}
+            }
+        }
+    }
+    found
 }
 
 impl Readiness {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use kamal_healthcheck::{HealthCheckLayer, StartupGate};
+use kamal_healthcheck::{HealthCheckLayer, StartupGate, kamal_healthcheck};
 use kamal_healthcheck_tests::*;
 use tower::Layer;
 
@@ -337,4 +337,19 @@ async fn a_gate_without_checks() {
     let response = probe(server.address, "GET", "/up").await;
     assert_eq!((response.status, response.body.as_str()), (200, "OK"));
     assert_eq!(response.header("content-length"), Some("2"));
+}
+
+/// A check written as an `async` block: the expansion awaits it in an `async
+/// move` block of its own, which clippy's `redundant_async_block` would flag
+/// in the user's code (the workspace's clippy run denies warnings).
+#[kamal_healthcheck(check(queue = async { Ok::<(), String>(()) }))]
+fn app_with_an_async_block_check() -> Router {
+    app()
+}
+
+#[tokio::test]
+async fn a_check_written_as_an_async_block() {
+    let server = serve(app_with_an_async_block_check()).await;
+    let response = probe(server.address, "GET", "/up").await;
+    assert_eq!((response.status, response.body.as_str()), (200, "OK"));
 }
