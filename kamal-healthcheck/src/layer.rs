@@ -359,6 +359,7 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
             inner,
             path: self.path.clone(),
             readiness: self.readiness.clone(),
+            ready: false,
             mode: PhantomData,
         }
     }
@@ -396,12 +397,16 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
 /// # }
 /// ```
 ///
-/// Readiness is the inner service's: `poll_ready` asks it, as every tower
-/// middleware does. An axum `Router` is always ready.
+/// `poll_ready` asks the inner service, and says ready even when it is not, so
+/// that the probe is answered behind backpressure; a request for the inner
+/// service then waits for it (on a clone, as tower's `Oneshot` does: the inner
+/// service must be `Clone`, as `axum::serve`, hyper and tonic require anyway).
 pub struct HealthCheck<S, M = SameBody> {
     inner: S,
     path: HealthCheckPath,
     readiness: Option<Arc<Readiness>>,
+    /// Whether `inner.poll_ready` said ready since the last call to `inner`.
+    ready: bool,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -412,6 +417,8 @@ impl<S: Clone, M> Clone for HealthCheck<S, M> {
             inner: self.inner.clone(),
             path: self.path.clone(),
             readiness: self.readiness.clone(),
+            // A clone has not been polled ready.
+            ready: false,
             mode: PhantomData,
         }
     }
@@ -483,80 +490,206 @@ impl<S, M> HealthCheck<S, M> {
 
 impl<S, M, ReqBody, ResBody> Service<Request<ReqBody>> for HealthCheck<S, M>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     M: BodyMode<ResBody>,
 {
     type Response = Response<M::Body>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, M::Body, M>;
+    type Future = ResponseFuture<S::Future, M::Body, M, Deferred<S, Request<ReqBody>>>;
 
+    /// Ready whenever the inner service is, and also when it is not: the
+    /// healthcheck answers kamal-proxy's probe without waiting for a service
+    /// behind backpressure (a concurrency limit with requests in flight), and a
+    /// request for the inner service then waits for it in its own future.
     #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        match self.inner.poll_ready(cx) {
+            Poll::Ready(Ok(())) => {
+                self.ready = true;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+            Poll::Pending => Poll::Ready(Ok(())),
+        }
     }
 
     #[inline]
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         if request.uri().path() == self.path.as_str() {
             ResponseFuture {
-                kind: Kind::Answer {
-                    answer: begin(&request, self.readiness.as_ref()),
+                kind: Kind::Other {
+                    other: Other::Answer(begin(&request, self.readiness.as_ref())),
                 },
                 mode: PhantomData,
             }
-        } else {
+        } else if std::mem::take(&mut self.ready) {
+            // Built in place in each branch: a `kind` built first and moved in
+            // after cost a copy of the whole future on every request.
             ResponseFuture {
                 kind: Kind::Inner {
                     future: self.inner.call(request),
                 },
                 mode: PhantomData,
             }
+        } else {
+            ResponseFuture {
+                kind: defer(&self.inner, request),
+                mode: PhantomData,
+            }
         }
+    }
+}
+
+/// Not ready yet: a clone of the inner service waits for readiness in the
+/// response future (as tower's `Oneshot` does), so that the healthcheck stays
+/// ready for the probe. Off the path of a ready service.
+#[cold]
+#[inline(never)]
+fn defer<S: Clone, R, F, B>(inner: &S, request: R) -> Kind<F, B, Deferred<S, R>> {
+    Kind::Other {
+        other: Other::Waiting(Box::new(Deferred {
+            service: inner.clone(),
+            request: Some(request),
+        })),
+    }
+}
+
+/// A request for the inner service held until the service is ready, in the
+/// [`ResponseFuture`] of a [`HealthCheck`] whose inner service was not ready.
+pub struct Deferred<S, R> {
+    service: S,
+    request: Option<R>,
+}
+
+impl<S, R> fmt::Debug for Deferred<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deferred")
+            .field("sent", &self.request.is_none())
+            .finish()
+    }
+}
+
+/// Waits for a service to be ready, then calls it with the held request.
+pub trait Defer<F, E> {
+    /// `Ready(Ok(future))` once the service took the request.
+    fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<Result<F, E>>;
+}
+
+impl<S, R> Defer<S::Future, S::Error> for Deferred<S, R>
+where
+    S: Service<R>,
+{
+    fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<Result<S::Future, S::Error>> {
+        match self.service.poll_ready(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+            Poll::Pending => return Poll::Pending,
+        }
+        let request = self
+            .request
+            .take()
+            .expect("a deferred request is sent once");
+        Poll::Ready(Ok(self.service.call(request)))
     }
 }
 
 pin_project! {
     /// The future of [`HealthCheck`]: the healthcheck's answer (ready at once, or
     /// when the readiness checks are done), or the inner service's own future,
-    /// polled in place (never boxed). `B` is the responses' body, `M` the body
-    /// mode.
-    pub struct ResponseFuture<F, B, M = SameBody> {
+    /// polled in place (never boxed), after waiting for the inner service to be
+    /// ready if it was not. `B` is the responses' body, `M` the body mode, `D`
+    /// the request held while waiting.
+    pub struct ResponseFuture<F, B, M = SameBody, D = ()> {
         #[pin]
-        kind: Kind<F, B>,
+        kind: Kind<F, B, D>,
         mode: PhantomData<fn() -> M>,
     }
 }
 
 pin_project! {
     #[project = KindProj]
-    enum Kind<F, B> {
-        Answer { answer: Answering<B> },
+    #[project_replace = KindProjReplace]
+    enum Kind<F, B, D> {
         Inner { #[pin] future: F },
+        // The answer and the rarely held request share one variant, so the
+        // waiting state adds no variant to the future's layout.
+        Other { other: Other<B, D> },
     }
 }
 
-impl<F, B, M, ResBody, E> Future for ResponseFuture<F, B, M>
+/// What the future holds when it is not the inner service's: the healthcheck's
+/// answer, or a request waiting for the inner service to be ready.
+enum Other<B, D> {
+    Answer(Answering<B>),
+    Waiting(Box<D>),
+}
+
+impl<F, B, M, D, ResBody, E> Future for ResponseFuture<F, B, M, D>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
     M: BodyMode<ResBody, Body = B>,
     B: From<&'static str> + From<String>,
+    D: Defer<F, E>,
 {
     type Output = Result<Response<B>, E>;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.as_mut().project().kind.project() {
             KindProj::Inner { future } => M::poll_inner(future, cx),
-            KindProj::Answer { answer } => Pin::new(answer).poll(cx).map(Ok),
+            KindProj::Other {
+                other: Other::Answer(answer),
+            } => Pin::new(answer).poll(cx).map(Ok),
+            KindProj::Other {
+                other: Other::Waiting(_),
+            } => self.poll_deferred(cx),
         }
     }
 }
 
-impl<F, B, M> std::fmt::Debug for ResponseFuture<F, B, M> {
+impl<F, B, M, D, ResBody, E> ResponseFuture<F, B, M, D>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    M: BodyMode<ResBody, Body = B>,
+    B: From<&'static str> + From<String>,
+    D: Defer<F, E>,
+{
+    /// Waits for the inner service, calls it, and goes on with its future.
+    #[cold]
+    #[inline(never)]
+    fn poll_deferred(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Response<B>, E>> {
+        let KindProj::Other {
+            other: Other::Waiting(deferred),
+        } = self.as_mut().project().kind.project()
+        else {
+            unreachable!("only a waiting future is polled here");
+        };
+        let future = match deferred.poll_call(cx) {
+            Poll::Ready(Ok(future)) => future,
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.as_mut()
+            .project()
+            .kind
+            .project_replace(Kind::Inner { future });
+        self.poll(cx)
+    }
+}
+
+impl<F, B, M, D> std::fmt::Debug for ResponseFuture<F, B, M, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
-            Kind::Answer { .. } => "Answer",
+        let kind = match &self.kind {
             Kind::Inner { .. } => "Inner",
+            Kind::Other {
+                other: Other::Answer(_),
+            } => "Answer",
+            Kind::Other {
+                other: Other::Waiting(_),
+            } => "Waiting",
         };
         f.debug_struct("ResponseFuture")
             .field("kind", &kind)

@@ -48,7 +48,7 @@ mod route;
 mod timer;
 
 pub use body::{AnyBody, BodyMode, HealthCheckBody, SameBody};
-pub use layer::{HealthCheck, HealthCheckLayer, ResponseFuture};
+pub use layer::{Defer, Deferred, HealthCheck, HealthCheckLayer, ResponseFuture};
 pub use path::{DEFAULT_PATH, InvalidPath};
 pub use probe::{Probe, ProbeReport, Verdict, probe};
 pub use readiness::StartupGate;

@@ -304,3 +304,63 @@ mod opaque {
         assert!(hits.get() > 0);
     }
 }
+
+/// Behind backpressure: `HealthCheckLayer` around a concurrency limit of one,
+/// with a slow request in flight. The probe is answered at once, not after the
+/// slow request (kamal-proxy would give up after 5 s); a normal request waits
+/// its turn as it did, and is then served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_does_not_wait_behind_a_concurrency_limit() {
+    use std::time::{Duration, Instant};
+    use tower::ServiceBuilder;
+
+    let router = Router::new()
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                "slow"
+            }),
+        )
+        .route("/", get(|| async { "home" }));
+    let limited = ServiceBuilder::new().concurrency_limit(1).service(router);
+    let app = HealthCheckLayer::new().layer(limited);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        )
+        .await
+        .unwrap();
+    });
+
+    let start = Instant::now();
+    let slow =
+        tokio::spawn(async move { request(address, "GET", "/slow", ALLOWED_HOST, &[]).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let waiting = tokio::spawn(async move {
+        let response = request(address, "GET", "/", ALLOWED_HOST, &[]).await;
+        (response, start.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let asked = Instant::now();
+    let up = probe(address, "GET", "/up").await;
+    let answered = asked.elapsed();
+    assert_eq!((up.status, up.body.as_str()), (200, "OK"));
+    assert!(
+        answered < Duration::from_millis(500),
+        "the probe waited {answered:?}"
+    );
+
+    let slow = slow.await.unwrap();
+    assert_eq!((slow.status, slow.body.as_str()), (200, "slow"));
+    let (home, served_after) = waiting.await.unwrap();
+    assert_eq!((home.status, home.body.as_str()), (200, "home"));
+    assert!(
+        served_after >= Duration::from_millis(1400),
+        "the limit still holds normal requests: served after {served_after:?}"
+    );
+}
