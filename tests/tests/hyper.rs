@@ -10,11 +10,8 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use kamal_healthcheck::{HealthCheckLayer, Verdict};
-use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request};
-use tokio::net::TcpListener;
+use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request, serve_hyper};
 use tower::Layer;
 
 /// An app that serves `example.com` only, as a bare tower service. It takes any
@@ -37,21 +34,7 @@ async fn app<B>(request: Request<B>) -> Result<Response<Full<Bytes>>, Infallible
 
 /// Serves `layer` around the app with hyper alone; returns the address.
 async fn serve(layer: HealthCheckLayer) -> std::net::SocketAddr {
-    let service = layer.layer(tower::service_fn(app::<Incoming>));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    address
+    serve_hyper(layer.layer(tower::service_fn(app::<Incoming>))).await
 }
 
 #[tokio::test]

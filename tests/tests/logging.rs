@@ -39,6 +39,19 @@ async fn refused() -> Result<(), std::io::Error> {
     ))
 }
 
+/// A check that fails with "connection refused" while `down` is set.
+fn switchable(
+    down: &Arc<AtomicBool>,
+) -> impl Fn() -> std::future::Ready<Result<(), &'static str>> + Send + Sync + 'static {
+    let down = Arc::clone(down);
+    move || {
+        std::future::ready(match down.load(Ordering::SeqCst) {
+            true => Err("connection refused"),
+            false => Ok(()),
+        })
+    }
+}
+
 #[tokio::test]
 async fn a_failed_check_is_logged_with_its_error_while_the_body_hides_it() {
     let (recorder, _guard) = recording();
@@ -118,18 +131,9 @@ async fn timeouts_and_panics_are_logged_with_what_happened() {
 async fn ready_is_logged_once_when_first_reached_and_once_per_recovery() {
     let (recorder, _guard) = recording();
     let down = Arc::new(AtomicBool::new(false));
-    let check = Arc::clone(&down);
     let layer = HealthCheckLayer::new()
         .cache_for(Duration::ZERO)
-        .check("db", move || {
-            let down = check.load(Ordering::SeqCst);
-            async move {
-                match down {
-                    true => Err("connection refused"),
-                    false => Ok(()),
-                }
-            }
-        });
+        .check("db", switchable(&down));
     let server = serve(layer.layer(app())).await;
     let up = || async { probe(server.address, "GET", "/up").await.status };
 
@@ -172,18 +176,9 @@ async fn ready_is_logged_once_when_first_reached_and_once_per_recovery() {
 async fn a_check_that_passes_again_while_another_fails() {
     let (recorder, _guard) = recording();
     let down = Arc::new(AtomicBool::new(true));
-    let check = Arc::clone(&down);
     let layer = HealthCheckLayer::new()
         .cache_for(Duration::ZERO)
-        .check("db", move || {
-            let down = check.load(Ordering::SeqCst);
-            async move {
-                match down {
-                    true => Err("connection refused"),
-                    false => Ok(()),
-                }
-            }
-        })
+        .check("db", switchable(&down))
         .check("queue", || async { Err::<(), _>("unreachable") });
     let server = serve(layer.layer(app())).await;
     assert_eq!(probe(server.address, "GET", "/up").await.status, 503);
