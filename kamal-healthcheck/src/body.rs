@@ -17,12 +17,28 @@ use pin_project_lite::pin_project;
 /// makes its answer from (`From<&'static str> + From<String>`: axum's `Body`,
 /// `http_body_util::Full<Bytes>`, `String`). An axum `Router` wrapped this way
 /// is still accepted by `axum::serve`.
+///
+/// ```
+/// use kamal_healthcheck::{HealthCheck, HealthCheckLayer, SameBody};
+/// use tower::Layer;
+///
+/// // The default: the response type stays axum's.
+/// let app: HealthCheck<axum::Router, SameBody> = HealthCheckLayer::new().layer(axum::Router::new());
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SameBody;
 
 /// The body mode of [`HealthCheckLayer::any_body`](crate::HealthCheckLayer::any_body):
 /// the responses' body is [`HealthCheckBody`], the wrapped service's body (any
 /// `http_body::Body<Data = Bytes>`) or the healthcheck's answer.
+///
+/// ```
+/// use kamal_healthcheck::{AnyBody, HealthCheck, HealthCheckLayer};
+/// use tower::Layer;
+///
+/// let app: HealthCheck<axum::Router, AnyBody> =
+///     HealthCheckLayer::new().any_body().layer(axum::Router::new());
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AnyBody;
 
@@ -34,6 +50,16 @@ mod sealed {
 
 /// How a [`HealthCheck`](crate::HealthCheck) in this mode answers around a
 /// service whose response body is `B`: [`SameBody`] or [`AnyBody`]. Sealed.
+///
+/// ```
+/// use kamal_healthcheck::{AnyBody, BodyMode, HealthCheckBody, SameBody};
+///
+/// fn body_of<M: BodyMode<B>, B>() -> &'static str {
+///     std::any::type_name::<M::Body>()
+/// }
+/// assert_eq!(body_of::<SameBody, String>(), "alloc::string::String");
+/// assert!(body_of::<AnyBody, String>().contains("HealthCheckBody"));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "the healthcheck cannot answer around a service whose response body is `{B}`",
     label = "`{B}` cannot carry the healthcheck's answer in this body mode",

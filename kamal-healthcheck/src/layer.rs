@@ -556,6 +556,7 @@ fn defer<S: Clone, R, F, B>(inner: &S, request: R) -> Kind<F, B, Deferred<S, R>>
 
 /// A request for the inner service held until the service is ready, in the
 /// [`ResponseFuture`] of a [`HealthCheck`] whose inner service was not ready.
+/// It appears in [`ResponseFuture`]'s type; nothing makes one directly.
 pub struct Deferred<S, R> {
     service: S,
     request: Option<R>,
@@ -569,7 +570,8 @@ impl<S, R> fmt::Debug for Deferred<S, R> {
     }
 }
 
-/// Waits for a service to be ready, then calls it with the held request.
+/// Waits for a service to be ready, then calls it with the held request:
+/// what [`ResponseFuture`] needs of its `D` parameter ([`Deferred`]).
 pub trait Defer<F, E> {
     /// `Ready(Ok(future))` once the service took the request.
     fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<Result<F, E>>;

@@ -545,6 +545,18 @@ fn classify(
 
 /// What answered kamal-proxy's probe, by the class of cause: see
 /// [`ProbeReport::verdict`].
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use kamal_healthcheck::Verdict;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app = Router::new().route("/up", get(|| async { "mine" }));
+/// let report = kamal_healthcheck::probe(app).await;
+/// assert_eq!(report.verdict(), Verdict::AnsweredByApp); // a 2xx, not the healthcheck's
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Verdict {
