@@ -30,29 +30,25 @@ pub(crate) fn check(
 /// probe while guards ahead of it do.
 fn hand_placed(body: TokenStream, path: &str, explicit: bool, errors: &mut Errors) {
     let default = if explicit { "" } else { " (its default)" };
-    let mut pending = vec![body];
-    while let Some(tokens) = pending.pop() {
-        for token in tokens {
-            match token {
-                TokenTree::Group(group) => pending.push(group.stream()),
-                TokenTree::Ident(ident) if ident == "HealthCheckLayer" => {
-                    errors.push(syn::Error::new(
-                        ident.span(),
-                        format!(
-                            "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`, \
-                             which answers {path:?}{default} itself, ahead of everything this \
-                             function adds: this layer is redundant at best; at worst it \
-                             answers kamal-proxy's probe with settings the attribute does not \
-                             have (another path, checks of its own), or middleware added after \
-                             it sees the probe first and turns it away; remove it, and give its \
-                             path and checks to the attribute: \
-                             `#[kamal_healthcheck(path = \"...\", check(db = ...))]`"
-                        ),
-                    ));
-                }
-                _ => {}
-            }
+    for token in crate::tokens::levels(body).flatten() {
+        let TokenTree::Ident(ident) = token else {
+            continue;
+        };
+        if ident != "HealthCheckLayer" {
+            continue;
         }
+        errors.push(syn::Error::new(
+            ident.span(),
+            format!(
+                "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`, which \
+                 answers {path:?}{default} itself, ahead of everything this function adds: \
+                 this layer is redundant at best; at worst it answers kamal-proxy's probe with \
+                 settings the attribute does not have (another path, checks of its own), or \
+                 middleware added after it sees the probe first and turns it away; remove it, \
+                 and give its path and checks to the attribute: `#[kamal_healthcheck(path = \
+                 \"...\", check(db = ...))]`"
+            ),
+        ));
     }
 }
 

@@ -90,15 +90,15 @@ pub(crate) fn expand(
 /// its checks clone are in scope). Nothing the function serves can see the probe
 /// first, and normal requests pay one path comparison.
 ///
-/// The variables the checks use (`captured`) are copied as soon as they are
-/// bound, and the checks are given those copies, so the body may move them.
+/// The variables the checks use (those `checked` names) are copied as soon as
+/// they are bound, and the checks are given those copies, so the body may move
+/// them.
 pub(crate) fn expand_serving(
     function: &Function,
     path: &str,
     krate: &TokenStream,
     tracking: TokenStream,
-    checked: Option<TokenStream>,
-    captured: &[syn::Ident],
+    checked: Option<(TokenStream, Vec<syn::Ident>)>,
 ) -> TokenStream {
     let ItemFn {
         attrs,
@@ -110,31 +110,36 @@ pub(crate) fn expand_serving(
     let (outer, inner): (Vec<_>, Vec<_>) = attrs
         .iter()
         .partition(|attr| matches!(attr.style, AttrStyle::Outer));
-    let layer = match checked {
-        None => quote!(#krate::HealthCheckLayer::with_path(#path)),
-        Some(layer) => {
+    let (layer, captured) = match checked {
+        None => (
+            quote!(#krate::HealthCheckLayer::with_path(#path)),
+            Vec::new(),
+        ),
+        Some((layer, captured)) => {
             let saved = captured.iter().map(crate::serve::saved);
-            quote!({
+            let layer = quote!({
                 #(let #captured = ::core::clone::Clone::clone(&#saved);)*
                 #[allow(clippy::redundant_async_block)]
                 let kamal_healthcheck_layer = #layer;
                 kamal_healthcheck_layer
-            })
+            });
+            (layer, captured)
         }
     };
     let mut block = (**block).clone();
+    // Every name the arguments bind, destructured ones included, as the checks
+    // may use them.
     let arguments: Vec<syn::Ident> = sig
         .inputs
         .iter()
         .filter_map(|input| match input {
-            syn::FnArg::Typed(typed) => match &*typed.pat {
-                syn::Pat::Ident(binding) => Some(binding.ident.clone()),
-                _ => None,
-            },
+            syn::FnArg::Typed(typed) => Some(crate::model::bindings(&typed.pat)),
             syn::FnArg::Receiver(_) => None,
         })
+        .flatten()
+        .map(|binding| binding.ident.clone())
         .collect();
-    crate::serve::save(&mut block, captured, &arguments);
+    crate::serve::save(&mut block, &captured, &arguments);
     let stmts = &block.stmts;
     let body = crate::serve::rewrite(quote!(#(#stmts)*), &|service| {
         crate::serve::wrap(service, &layer, krate)

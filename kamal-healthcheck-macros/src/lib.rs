@@ -21,6 +21,7 @@ mod path_rules;
 mod probe;
 mod readiness;
 mod serve;
+mod tokens;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -63,7 +64,8 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     // A function with `axum::serve(..)` in its body serves the app: the
     // healthcheck goes around what it serves. Otherwise it must return a router.
     let block = &function.item.block;
-    let serving = !serve::calls(block.to_token_stream()).is_empty();
+    let body = block.to_token_stream();
+    let serving = serve::calls(body.clone()) > 0;
     if !serving && function.ty.is_none() {
         errors.push(function::neither(&function.item));
         return errors.with(item);
@@ -88,12 +90,7 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     // Every mistake the checks find is reported with the others; the function
     // is then emitted as written.
-    errors.extend(checks::check(
-        block.to_token_stream(),
-        &model,
-        &path,
-        explicit,
-    ));
+    errors.extend(checks::check(body, &model, &path, explicit));
     let readiness = &args.readiness;
     let timeout = match readiness.check_timeout(deployed_timeout) {
         Ok(timeout) => timeout,
@@ -106,7 +103,11 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     // the app, the local variables in scope at the `serve` call too.
     let mut inputs = readiness::inputs(&function.item.sig);
     if serving {
-        inputs.extend(readiness::locals(block.to_token_stream()));
+        inputs.extend(
+            serve::locals(block)
+                .into_iter()
+                .map(readiness::Input::local),
+        );
     }
     let route = if readiness.is_empty() {
         Ok(None)
@@ -117,21 +118,16 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match route {
         Ok(_) if !errors.is_empty() => errors.with(item),
-        Ok(checked) if serving => match readiness.captured(&inputs) {
-            Ok(captured) => expand::expand_serving(
-                &function,
-                &path,
-                &args.krate(),
-                tracking,
-                checked,
-                &captured,
-            ),
-            Err(error) => {
-                errors.push(error);
-                errors.with(item)
-            }
-        },
-        Ok(checked) => expand::expand(&function, &path, &args.krate(), tracking, checked),
+        Ok(checked) if serving => {
+            expand::expand_serving(&function, &path, &args.krate(), tracking, checked)
+        }
+        Ok(checked) => expand::expand(
+            &function,
+            &path,
+            &args.krate(),
+            tracking,
+            checked.map(|(layer, _)| layer),
+        ),
         Err(error) => {
             errors.push(error);
             errors.with(item)

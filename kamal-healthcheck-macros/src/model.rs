@@ -13,7 +13,7 @@
 //! several returned values (a `let` used in two branches) is one step, and a
 //! mistake in it is reported once.
 
-use syn::{Block, Expr, ExprCall, ExprMethodCall, Lit, LitStr, Pat, Stmt};
+use syn::{Block, Expr, ExprCall, ExprMethodCall, Ident, Lit, LitStr, Pat, PatIdent, Stmt};
 
 /// Index of a [`Step`] in [`Model::steps`].
 pub(crate) type StepId = usize;
@@ -202,7 +202,7 @@ impl Reader {
                     };
                     unbind(&local.pat, &mut env);
                     if let Some(name) = single_binding(&local.pat) {
-                        env.insert(name, value);
+                        env.insert(name.to_string(), value);
                     }
                 }
                 Stmt::Expr(expr, semi) => {
@@ -510,9 +510,9 @@ fn call_name(call: &ExprCall) -> Option<String> {
 }
 
 /// The name a `let` binds, when it binds exactly one.
-fn single_binding(pat: &Pat) -> Option<String> {
+pub(crate) fn single_binding(pat: &Pat) -> Option<&Ident> {
     match pat {
-        Pat::Ident(binding) if binding.subpat.is_none() => Some(binding.ident.to_string()),
+        Pat::Ident(binding) if binding.subpat.is_none() => Some(&binding.ident),
         Pat::Type(typed) => single_binding(&typed.pat),
         _ => None,
     }
@@ -520,11 +520,20 @@ fn single_binding(pat: &Pat) -> Option<String> {
 
 /// Removes the names `pat` binds from `env`: they shadow whatever was bound before.
 fn unbind(pat: &Pat, env: &mut Env) {
+    for binding in bindings(pat) {
+        env.remove(binding.ident.to_string());
+    }
+}
+
+/// Every name a pattern binds, with how (`ref`, `mut`): `state`,
+/// `AppState { db, .. }`, `(a, Some(b))`, `x @ 1..`.
+pub(crate) fn bindings(pat: &Pat) -> Vec<&PatIdent> {
+    let mut found = Vec::new();
     let mut pending = vec![pat];
     while let Some(pat) = pending.pop() {
         match pat {
             Pat::Ident(binding) => {
-                env.remove(binding.ident.to_string());
+                found.push(binding);
                 pending.extend(binding.subpat.as_ref().map(|(_, sub)| &**sub));
             }
             Pat::Type(typed) => pending.push(&typed.pat),
@@ -539,6 +548,7 @@ fn unbind(pat: &Pat, env: &mut Env) {
             _ => {}
         }
     }
+    found
 }
 
 /// The direct subexpressions of expressions the reader does not model, read only

@@ -7,7 +7,7 @@ use std::time::Duration;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, FnArg, Ident, Lit, LitBool, LitStr, Meta, Pat, Token, Type};
+use syn::{Expr, ExprLit, FnArg, Ident, Lit, LitBool, LitStr, Meta, Token, Type};
 
 use crate::args::Errors;
 
@@ -201,15 +201,16 @@ impl Readiness {
         syn::Error::new_spanned(self.first.clone().unwrap_or_default(), message)
     }
 
-    /// The `HealthCheckLayer` the readiness arguments describe, built at the top
-    /// of the function, before its body can move the arguments the checks use.
+    /// The `HealthCheckLayer` the readiness arguments describe, and the names of
+    /// `inputs` its checks use (each once): it is built where those names hold
+    /// what the checks need, at the top of the function or at the `serve` call.
     pub(crate) fn layer(
         &self,
         krate: &TokenStream,
         inputs: &[Input],
         path: &str,
         timeout: Option<Duration>,
-    ) -> Result<TokenStream, syn::Error> {
+    ) -> Result<(TokenStream, Vec<Ident>), syn::Error> {
         // The route is registered at `path`; the layer only carries the
         // readiness settings, and the path for the log.
         let mut layer = quote!(#krate::HealthCheckLayer::with_path(#path));
@@ -232,9 +233,15 @@ impl Readiness {
             layer = quote_spanned!(gate.span()=> #layer.gate(&(#gate)));
         }
         let mut errors = Errors::default();
+        let mut used: Vec<Ident> = Vec::new();
         for check in &self.checks {
             match captures(&check.future, inputs) {
                 Ok(captured) => {
+                    for name in &captured {
+                        if !used.contains(name) {
+                            used.push(name.clone());
+                        }
+                    }
                     let (name, future) = (check.name.to_string(), &check.future);
                     let clones =
                         quote!(#(let #captured = ::core::clone::Clone::clone(&#captured);)*);
@@ -249,7 +256,7 @@ impl Readiness {
                 Err(error) => errors.push(error),
             }
         }
-        errors.finish().map(|()| layer)
+        errors.finish().map(|()| (layer, used))
     }
 }
 
@@ -292,11 +299,22 @@ fn parse_duration(text: &str) -> Option<Duration> {
         .map(Duration::from_millis)
 }
 
-/// An argument of the annotated function, as a check may use it.
+/// A name a check may use: an argument of the annotated function, or a local
+/// variable of a function that serves the app.
 pub(crate) struct Input {
     name: Ident,
-    /// Whether its type is a reference, which no check can keep.
+    /// Whether it is a reference, which no check can keep.
     borrowed: bool,
+}
+
+impl Input {
+    /// A local variable, owned where it is bound.
+    pub(crate) fn local(name: Ident) -> Self {
+        Self {
+            name,
+            borrowed: false,
+        }
+    }
 }
 
 /// The names the function's arguments bind: plain ones (`state: AppState`) and
@@ -307,70 +325,12 @@ pub(crate) fn inputs(sig: &syn::Signature) -> Vec<Input> {
         let FnArg::Typed(typed) = input else {
             continue;
         };
-        let borrowed = matches!(&*typed.ty, Type::Reference(_));
-        let mut pending = vec![&*typed.pat];
-        while let Some(pat) = pending.pop() {
-            match pat {
-                Pat::Ident(binding) => {
-                    found.push(Input {
-                        name: binding.ident.clone(),
-                        borrowed: borrowed || binding.by_ref.is_some(),
-                    });
-                    pending.extend(binding.subpat.as_ref().map(|(_, sub)| &**sub));
-                }
-                Pat::Struct(fields) => pending.extend(fields.fields.iter().map(|f| &*f.pat)),
-                Pat::Tuple(tuple) => pending.extend(&tuple.elems),
-                Pat::TupleStruct(tuple) => pending.extend(&tuple.elems),
-                Pat::Paren(paren) => pending.push(&paren.pat),
-                Pat::Type(inner) => pending.push(&inner.pat),
-                _ => {}
-            }
-        }
-    }
-    found
-}
-
-impl Readiness {
-    /// The arguments and local variables the checks use, each once.
-    pub(crate) fn captured(&self, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
-        let mut all: Vec<Ident> = Vec::new();
-        for check in &self.checks {
-            for name in captures(&check.future, inputs)? {
-                if !all.contains(&name) {
-                    all.push(name);
-                }
-            }
-        }
-        Ok(all)
-    }
-}
-
-/// The names `let` binds in `tokens` (a function's body), which a check written
-/// at a `serve` call may use like the function's arguments.
-pub(crate) fn locals(tokens: TokenStream) -> Vec<Input> {
-    let mut found = Vec::new();
-    let mut pending = vec![tokens];
-    while let Some(tokens) = pending.pop() {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        for (i, token) in tokens.iter().enumerate() {
-            match token {
-                TokenTree::Group(group) => pending.push(group.stream()),
-                TokenTree::Ident(ident) if ident == "let" => {
-                    let mut next = i + 1;
-                    if matches!(tokens.get(next), Some(TokenTree::Ident(m)) if m == "mut") {
-                        next += 1;
-                    }
-                    if let Some(TokenTree::Ident(name)) = tokens.get(next) {
-                        if name != "_" && !found.iter().any(|known: &Input| &known.name == name) {
-                            found.push(Input {
-                                name: name.clone(),
-                                borrowed: false,
-                            });
-                        }
-                    }
-                }
-                _ => {}
-            }
+        let reference = matches!(&*typed.ty, Type::Reference(_));
+        for binding in crate::model::bindings(&typed.pat) {
+            found.push(Input {
+                name: binding.ident.clone(),
+                borrowed: reference || binding.by_ref.is_some(),
+            });
         }
     }
     found
@@ -379,39 +339,32 @@ pub(crate) fn locals(tokens: TokenStream) -> Vec<Input> {
 /// The arguments a check's future uses, each cloned into the check.
 fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
     let mut captured: Vec<Ident> = Vec::new();
-    let mut pending: Vec<TokenStream> = vec![future.to_token_stream()];
-    while let Some(tokens) = pending.pop() {
-        for token in tokens {
-            match token {
-                TokenTree::Group(group) => pending.push(group.stream()),
-                TokenTree::Ident(ident) if ident == "self" => {
-                    return Err(syn::Error::new(
-                        ident.span(),
-                        "a check cannot use `self`: checks run on later probes, after this call \
-                         has returned; take what the check needs as an argument of this \
-                         function (it is cloned for the check)",
-                    ));
-                }
-                TokenTree::Ident(ident) => {
-                    let Some(input) = inputs.iter().find(|input| input.name == ident) else {
-                        continue;
-                    };
-                    if input.borrowed {
-                        return Err(syn::Error::new(
-                            ident.span(),
-                            format!(
-                                "a check cannot borrow `{ident}`: checks run on later probes, \
-                                 after this call has returned; take `{ident}` by value (it is \
-                                 cloned for the check)"
-                            ),
-                        ));
-                    }
-                    if !captured.contains(&input.name) {
-                        captured.push(input.name.clone());
-                    }
-                }
-                _ => {}
-            }
+    for token in crate::tokens::levels(future.to_token_stream()).flatten() {
+        let TokenTree::Ident(ident) = token else {
+            continue;
+        };
+        if ident == "self" {
+            return Err(syn::Error::new(
+                ident.span(),
+                "a check cannot use `self`: checks run on later probes, after this call has \
+                 returned; take what the check needs as an argument of this function (it is \
+                 cloned for the check)",
+            ));
+        }
+        let Some(input) = inputs.iter().find(|input| input.name == ident) else {
+            continue;
+        };
+        if input.borrowed {
+            return Err(syn::Error::new(
+                ident.span(),
+                format!(
+                    "a check cannot borrow `{ident}`: checks run on later probes, after this \
+                     call has returned; take `{ident}` by value (it is cloned for the check)"
+                ),
+            ));
+        }
+        if !captured.contains(&input.name) {
+            captured.push(input.name.clone());
         }
     }
     Ok(captured)

@@ -3,28 +3,21 @@
 //! `#[tokio::main]` writes them), and each rewritten to serve the same app with
 //! the healthcheck outermost in front of it.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Block, Expr, GenericArgument, Ident, Pat, Stmt, Token};
+use syn::{Block, Expr, GenericArgument, Ident, Stmt, Token};
 
-/// Where each `serve` call of `tokens` is: the span of its `serve`.
-pub(crate) fn calls(tokens: TokenStream) -> Vec<Span> {
-    let mut found = Vec::new();
-    let mut pending = vec![tokens];
-    while let Some(tokens) = pending.pop() {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        for (i, token) in tokens.iter().enumerate() {
-            if let TokenTree::Group(group) = token {
-                pending.push(group.stream());
-            }
-            if arguments(&tokens, i).is_some() {
-                found.push(tokens[i].span());
-            }
-        }
-    }
-    found
+/// How many `serve` calls `tokens` holds.
+pub(crate) fn calls(tokens: TokenStream) -> usize {
+    crate::tokens::levels(tokens)
+        .map(|level| {
+            (0..level.len())
+                .filter(|&i| arguments(&level, i).is_some())
+                .count()
+        })
+        .sum()
 }
 
 /// The listener and service of a `serve(listener, service)` call whose `serve`
@@ -204,13 +197,26 @@ pub(crate) fn saved(name: &Ident) -> Ident {
     format_ident!("kamal_healthcheck_saved_{}", name)
 }
 
+/// The names bound by `let` in the blocks that hold a `serve` call, before or
+/// after it: the local variables a check written at the call may use.
+pub(crate) fn locals(block: &Block) -> Vec<Ident> {
+    let mut found = Vec::new();
+    each_let(&mut block.clone(), &mut |name| {
+        if !found.contains(name) {
+            found.push(name.clone());
+        }
+        None
+    });
+    found
+}
+
 /// Keeps a copy of each of `names` (the variables the checks use) as soon as it
 /// is bound, so that the body may move the variable before the `serve` call
 /// where the checks are built: at the top of the body for the function's
 /// arguments, and after each `let` of one of them in the blocks that hold the
-/// `serve` call.
+/// `serve` call (those [`locals`] finds).
 pub(crate) fn save(block: &mut Block, names: &[Ident], arguments: &[Ident]) {
-    save_in(block, names);
+    each_let(block, &mut |name| names.contains(name).then(|| copy(name)));
     let copies = arguments
         .iter()
         .filter(|name| names.contains(name))
@@ -223,47 +229,40 @@ fn copy(name: &Ident) -> Stmt {
     syn::parse_quote!(let #saved = ::core::clone::Clone::clone(&#name);)
 }
 
-fn save_in(block: &mut Block, names: &[Ident]) {
+/// Calls `after` with the name of each `let` (of one name) in `block` and in
+/// the blocks within it that hold a `serve` call, and puts the statement it
+/// returns, if any, right after that `let`.
+fn each_let(block: &mut Block, after: &mut dyn FnMut(&Ident) -> Option<Stmt>) {
     let mut stmts = Vec::with_capacity(block.stmts.len());
     for mut stmt in std::mem::take(&mut block.stmts) {
-        if !calls(stmt.to_token_stream()).is_empty() {
+        if calls(stmt.to_token_stream()) > 0 {
             let expr = match &mut stmt {
                 Stmt::Local(local) => local.init.as_mut().map(|init| &mut *init.expr),
                 Stmt::Expr(expr, _) => Some(expr),
                 _ => None,
             };
             if let Some(expr) = expr {
-                save_in_expr(expr, names);
+                each_let_in(expr, after);
             }
         }
-        let bound = match &stmt {
-            Stmt::Local(local) => bound_name(&local.pat)
-                .filter(|name| names.contains(name))
-                .cloned(),
+        let inserted = match &stmt {
+            Stmt::Local(local) => crate::model::single_binding(&local.pat).and_then(&mut *after),
             _ => None,
         };
         stmts.push(stmt);
-        stmts.extend(bound.as_ref().map(copy));
+        stmts.extend(inserted);
     }
     block.stmts = stmts;
 }
 
 /// Into the blocks where a `serve` call may stand: `async` blocks (where
 /// `#[tokio::main]` puts the body), plain blocks, and what is awaited.
-fn save_in_expr(expr: &mut Expr, names: &[Ident]) {
+fn each_let_in(expr: &mut Expr, after: &mut dyn FnMut(&Ident) -> Option<Stmt>) {
     match expr {
-        Expr::Async(inner) => save_in(&mut inner.block, names),
-        Expr::Block(inner) => save_in(&mut inner.block, names),
-        Expr::Await(inner) => save_in_expr(&mut inner.base, names),
-        Expr::MethodCall(call) => save_in_expr(&mut call.receiver, names),
+        Expr::Async(inner) => each_let(&mut inner.block, after),
+        Expr::Block(inner) => each_let(&mut inner.block, after),
+        Expr::Await(inner) => each_let_in(&mut inner.base, after),
+        Expr::MethodCall(call) => each_let_in(&mut call.receiver, after),
         _ => {}
-    }
-}
-
-fn bound_name(pat: &Pat) -> Option<&Ident> {
-    match pat {
-        Pat::Ident(binding) if binding.subpat.is_none() => Some(&binding.ident),
-        Pat::Type(typed) => bound_name(&typed.pat),
-        _ => None,
     }
 }

@@ -582,7 +582,7 @@ mod serving {
     use crate::serve;
 
     fn calls(body: TokenStream) -> usize {
-        serve::calls(body).len()
+        serve::calls(body)
     }
 
     #[test]
@@ -690,6 +690,41 @@ mod serving {
             .unwrap();
         let moved = out.find("with_state (pool)").unwrap();
         assert!(bound < copied && copied < moved, "{out}");
+    }
+
+    /// An argument destructured in the signature is copied at the top, like a
+    /// plain one; a `let` inside a closure is no local of the function.
+    #[test]
+    fn checks_may_use_destructured_arguments_but_not_closures_lets() {
+        let out = crate::attribute(
+            quote!(check(db = db.ping())),
+            quote!(
+                async fn serve(State { db, .. }: State) {
+                    let app = Router::new().with_state(db);
+                    axum::serve(listener, app).await.unwrap();
+                }
+            ),
+        )
+        .to_string();
+        assert!(
+            out.contains(
+                "let kamal_healthcheck_saved_db = :: core :: clone :: Clone :: clone (& db)"
+            ),
+            "{out}"
+        );
+        let locals = crate::serve::locals(
+            &syn::parse2(quote!({
+                let pool = Pool::new();
+                let task = || {
+                    let hidden = 1;
+                    hidden
+                };
+                axum::serve(listener, app).await;
+            }))
+            .unwrap(),
+        );
+        let names: Vec<String> = locals.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["pool", "task"]);
     }
 }
 
