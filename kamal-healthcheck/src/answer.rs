@@ -97,6 +97,15 @@ pub(crate) struct Answered;
 #[derive(Clone, Debug)]
 pub(crate) struct FailedChecks(pub(crate) String);
 
+/// Puts [`Answered`] in `response`'s extensions if the probe asked for it (in
+/// place: taking and returning the response moved it, +16 to +34 instructions a
+/// probe, measured).
+fn mark<B>(response: &mut Response<B>, asked: Asked) {
+    if asked.mark {
+        response.extensions_mut().insert(Answered);
+    }
+}
+
 /// The answer to a `GET` (or, without its body, a `HEAD`): `content-length` is
 /// always the `GET` body's, so a `HEAD` answer says what its `GET` twin carries.
 fn respond<B>(status: StatusCode, text: Text, asked: Asked) -> Response<B>
@@ -110,9 +119,7 @@ where
         text.into_body()
     };
     let mut response = Response::new(body);
-    if asked.mark {
-        response.extensions_mut().insert(Answered);
-    }
+    mark(&mut response, asked);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -126,9 +133,7 @@ where
 
 fn not_allowed<B: From<&'static str>>(asked: Asked) -> Response<B> {
     let mut response = Response::new(B::from(""));
-    if asked.mark {
-        response.extensions_mut().insert(Answered);
-    }
+    mark(&mut response, asked);
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response
         .headers_mut()

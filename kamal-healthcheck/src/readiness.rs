@@ -274,7 +274,7 @@ impl Readiness {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// One line per failed check (`None` when all passed): the body of a `503`
@@ -326,7 +326,7 @@ pub(crate) struct Failed {
     pub(crate) elapsed: Duration,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) enum Failure {
     Failed(String),
     TimedOut,
@@ -342,6 +342,13 @@ pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> Option<St
             .downcast_ref::<&str>()
             .map(|message| (*message).to_owned()),
     }
+}
+
+/// Who drives a run: the probes waiting for it, and when the last one left.
+struct Attendance {
+    probes: usize,
+    /// When the last waiting probe left an unfinished run (its client hung up).
+    left_at: Option<Instant>,
 }
 
 /// One run of all the checks, shared by the probes that wait for it. Whichever
@@ -366,16 +373,7 @@ impl Run {
             waiters: Arc::new(Waiters::default()),
         }
     }
-}
 
-/// Who drives a run: the probes waiting for it, and when the last one left.
-struct Attendance {
-    probes: usize,
-    /// When the last waiting probe left an unfinished run (its client hung up).
-    left_at: Option<Instant>,
-}
-
-impl Run {
     /// Adds a probe to the run; `false` if the run must be dropped instead.
     ///
     /// A run left alone makes no progress, but its deadline runs on: a probe
@@ -422,7 +420,7 @@ struct Waiters(Mutex<Vec<Waker>>);
 
 impl Waiters {
     fn register(&self, waker: &Waker) {
-        let mut wakers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut wakers = lock(&self.0);
         if !wakers.iter().any(|known| known.will_wake(waker)) {
             wakers.push(waker.clone());
         }
@@ -435,7 +433,7 @@ impl Wake for Waiters {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let wakers = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        let wakers = std::mem::take(&mut *lock(&self.0));
         for waker in wakers {
             waker.wake();
         }
