@@ -405,6 +405,84 @@ async fn a_service_that_returns_an_error() {
     probe_app(fixed).await.assert_healthy();
 }
 
+/// Any other status from something ahead of the healthcheck (here a
+/// maintenance mode added in `main`, 503), and one the healthcheck gave but
+/// something around it changed.
+#[tokio::test]
+async fn any_other_status_ahead_of_the_healthcheck() {
+    async fn maintenance(_: Request, _: Next) -> Response {
+        (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response()
+    }
+    let served = app().layer(from_fn(maintenance));
+    assert_report(
+        served.clone(),
+        Verdict::OtherStatus,
+        &[
+            "was answered 503 Service Unavailable with \"down for maintenance\", not by the \
+             healthcheck",
+            "kamal-proxy counts every status outside 2xx as a failed probe",
+        ],
+    )
+    .await;
+    assert_fixed(served).await;
+
+    async fn to_500(request: Request, next: Next) -> Response {
+        let mut response = next.run(request).await;
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response
+    }
+    let changed = Router::new()
+        .fallback_service(HealthCheckLayer::new().layer(app()))
+        .layer(from_fn(to_500));
+    let report = probe_app(changed).await;
+    assert_eq!(report.verdict(), Verdict::OtherStatus, "{report}");
+    assert!(report.answered_by_healthcheck());
+    assert!(
+        report
+            .to_string()
+            .contains("the healthcheck answered, but something around it changed its answer"),
+        "{report}"
+    );
+}
+
+/// A followed redirect is sent as Go's client sends it: the same headers, and
+/// the page it came from as `Referer`.
+#[tokio::test]
+async fn a_followed_redirect_carries_a_referer() {
+    type Seen = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+    async fn record(State(seen): State<Seen>, request: Request) -> Response {
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        seen.lock().unwrap().push(headers);
+        match request.uri().path() {
+            "/old" => Redirect::permanent("/new").into_response(),
+            _ => "new".into_response(),
+        }
+    }
+    let seen = Seen::default();
+    let app = Router::new().fallback(record).with_state(seen.clone());
+    let report = Probe::new().path("/old").send(app).await;
+    assert_eq!(report.verdict(), Verdict::AnsweredByApp, "{report}");
+    let seen = seen.lock().unwrap();
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        seen[1],
+        pairs(&[
+            ("host", "7c7168a662c1:80"),
+            ("user-agent", "kamal-proxy"),
+            ("referer", "http://7c7168a662c1:80/old"),
+            ("accept-encoding", "gzip"),
+        ])
+    );
+}
+
 /// Redirects are followed as Go's client follows them, while they stay on the
 /// container's plain HTTP address.
 #[tokio::test]
