@@ -79,7 +79,9 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
     let config = documents.first().unwrap_or(&empty);
 
     // `proxy.healthcheck` at the top, and under each role of `servers`.
-    let healthcheck = |node: &'_ Yaml| field(field(node, "proxy"), "healthcheck").clone();
+    fn healthcheck(node: &Yaml) -> &Yaml {
+        field(field(node, "proxy"), "healthcheck")
+    }
     let mut sections = vec![("proxy.healthcheck".to_owned(), healthcheck(config))];
     if let Some(roles) = field(config, "servers").as_hash() {
         for (role, settings) in roles {
@@ -93,7 +95,7 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
 
     let mut path: Option<Found> = None;
     let mut timeout: Option<Duration> = None;
-    for (at, section) in &sections {
+    for (at, section) in sections {
         let found = field(section, "path");
         if !found.is_badvalue() && !found.is_null() {
             let value = found
