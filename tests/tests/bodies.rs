@@ -60,6 +60,16 @@ async fn a_tonic_server_answers_kamal_proxy_and_grpc_on_one_port() {
     assert_eq!(reply.into_inner().status, ServingStatus::Serving as i32);
 }
 
+/// In-process, tonic's `Routes` take the probe's `String` body as they are.
+#[tokio::test]
+async fn tonic_routes_are_probed_in_process() {
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    let routes = tonic::service::Routes::new(health);
+    let served = HealthCheckLayer::new().any_body().layer(routes);
+    let report = kamal_healthcheck::probe(served).await;
+    assert_eq!(report.verdict(), Verdict::Healthy, "{report}");
+}
+
 type Boxed = UnsyncBoxBody<Bytes, std::io::Error>;
 
 /// A hyper app whose responses are boxed bodies, as many hyper apps' are.

@@ -483,6 +483,24 @@ async fn a_followed_redirect_carries_a_referer() {
     );
 }
 
+/// A service that takes only axum's request body is probed through
+/// `map_request`, as the docs say.
+#[tokio::test]
+async fn a_service_fixed_to_one_body_type_is_probed_through_map_request() {
+    use tower::ServiceExt;
+
+    let fixed = HealthCheckLayer::new().layer(tower::service_fn(
+        |_: http::Request<axum::body::Body>| async {
+            Ok::<_, std::convert::Infallible>(axum::response::Response::new(
+                axum::body::Body::from("app"),
+            ))
+        },
+    ));
+    let probed =
+        fixed.map_request(|request: http::Request<String>| request.map(axum::body::Body::new));
+    probe_app(probed).await.assert_healthy();
+}
+
 /// Redirects are followed as Go's client follows them, while they stay on the
 /// container's plain HTTP address.
 #[tokio::test]
