@@ -37,6 +37,17 @@ impl Drop for Server {
     }
 }
 
+/// A listener on a free loopback port whose accept queue holds a burst of 1,000
+/// connections. `TcpListener::bind` asks for 128, like the standard library: a
+/// burst beyond that overflows the queue, and the kernel answers with SYN cookies,
+/// retransmissions and, now and then, a reset, which would fail a flood test for a
+/// reason that is not the code under test.
+pub fn listener() -> TcpListener {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    socket.listen(1024).unwrap()
+}
+
 /// Serves `app` (a `Router`, or a service wrapping one) with `axum::serve`, as the
 /// app's `main` would.
 pub async fn serve<S>(app: S) -> Server
@@ -51,7 +62,7 @@ where
         + 'static,
     S::Future: Send,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = listener();
     let address = listener.local_addr().unwrap();
     let (shutdown, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -84,7 +95,7 @@ where
     B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<tower::BoxError>,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = listener();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {

@@ -241,9 +241,11 @@ async fn a_flood_of_probes_does_not_flood_the_log() {
         "{} events in {elapsed:?}",
         warnings.len()
     );
+    // The healthcheck spaces its events by the instant it decides to write; the
+    // recorder stamps them a little later, by a few microseconds that vary.
     for pair in warnings.windows(2) {
         assert!(
-            pair[1].at.duration_since(pair[0].at) >= Duration::from_secs(1),
+            pair[1].at.duration_since(pair[0].at) >= Duration::from_millis(990),
             "two events less than a second apart: {pair:?}"
         );
     }
