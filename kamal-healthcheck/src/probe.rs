@@ -867,16 +867,13 @@ impl fmt::Display for ProbeReport {
             ),
             Verdict::TimedOut => write!(
                 f,
-                "{} got no answer within {:?}, kamal-proxy's timeout{}: something ahead of the \
+                "{}{} got no answer within {:?}, kamal-proxy's timeout: something ahead of the \
                  healthcheck is waiting (a concurrency limit or buffer that is full, a lock, a \
                  pool with no free connection, a middleware that never returns), and kamal-proxy \
                  counts each such probe as failed; {OUTERMOST}",
                 self.request(),
-                self.timeout,
-                match self.redirects.len() {
-                    0 => String::new(),
-                    count => format!(" (after {count} redirects)"),
-                }
+                self.after(),
+                self.timeout
             ),
             Verdict::Error => write!(
                 f,

@@ -361,6 +361,30 @@ async fn a_middleware_that_never_answers() {
     assert_fixed(served).await;
 }
 
+/// A hang behind a redirect the probe followed: the message says how far it got.
+#[tokio::test]
+async fn a_hang_after_a_redirect_names_the_redirect() {
+    let served = Router::new()
+        .route("/up", get(|| async { Redirect::permanent("/ready") }))
+        .route(
+            "/ready",
+            get(|| async {
+                std::future::pending::<()>().await;
+                "ready"
+            }),
+        );
+    let report = Probe::new()
+        .timeout(Duration::from_millis(300))
+        .send(served)
+        .await;
+    assert_eq!(report.verdict(), Verdict::TimedOut, "{report}");
+    let message = report.to_string();
+    assert!(
+        message.contains("after 1 redirect (/ready) got no answer within 300ms"),
+        "{message}"
+    );
+}
+
 /// A middleware in `main` that expects a header only the public proxy sets.
 async fn request_id(request: Request, next: Next) -> Response {
     let id = request.headers()["x-request-id"].clone();
