@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use bytes::Buf;
+use bytes::BufMut;
 use http::header::{
     ACCEPT_ENCODING, CONTENT_ENCODING, HOST, LOCATION, REFERER, USER_AGENT, WWW_AUTHENTICATE,
 };
@@ -491,13 +491,8 @@ async fn excerpt<B: http_body::Body>(body: B) -> Option<String> {
         let Some(Ok(frame)) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await else {
             break;
         };
-        if let Ok(mut data) = frame.into_data() {
-            while data.has_remaining() {
-                let chunk = data.chunk();
-                bytes.extend_from_slice(chunk);
-                let read = chunk.len();
-                data.advance(read);
-            }
+        if let Ok(data) = frame.into_data() {
+            bytes.put(data);
         }
     }
     bytes.truncate(EXCERPT_BYTES);
