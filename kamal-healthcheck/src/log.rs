@@ -18,9 +18,9 @@
 #[cfg(feature = "tracing")]
 use std::time::Duration;
 
-#[cfg(feature = "tracing")]
-use crate::readiness::Failure;
 use crate::readiness::{Config, Outcome};
+#[cfg(feature = "tracing")]
+use crate::readiness::{Failed, Failure};
 
 /// Fields are written in milliseconds.
 #[cfg(feature = "tracing")]
@@ -70,7 +70,7 @@ impl RunLog {
     pub(crate) fn finished(&self, config: &Config, outcome: &Outcome) {
         let path = config.path.as_str();
         let now = std::time::Instant::now();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = crate::readiness::lock(&self.state);
         let timer = config.check_names().count();
         state.checks.resize(timer + 1, Said::default());
         let ready = outcome.failures.is_empty();
@@ -93,29 +93,10 @@ impl RunLog {
                 said.repeats = 0;
                 continue;
             };
-            warn(
-                said,
-                now,
-                path,
-                name,
-                &failed.failure,
-                failed.elapsed,
-                config,
-            );
+            warn(said, now, path, failed, config);
         }
         match outcome.failures.iter().find(|f| f.check.is_none()) {
-            Some(failed) => {
-                let said = &mut state.checks[timer];
-                warn(
-                    said,
-                    now,
-                    path,
-                    &failed.name,
-                    &failed.failure,
-                    failed.elapsed,
-                    config,
-                );
-            }
+            Some(failed) => warn(&mut state.checks[timer], now, path, failed, config),
             None => state.checks[timer].last = None,
         }
         if ready && state.ready != Some(true) {
@@ -134,16 +115,8 @@ impl RunLog {
 /// The `WARN` for a check that did not pass, unless the same failure was
 /// written less than a second ago.
 #[cfg(feature = "tracing")]
-fn warn(
-    said: &mut Said,
-    now: std::time::Instant,
-    path: &str,
-    name: &str,
-    failure: &Failure,
-    elapsed: Duration,
-    config: &Config,
-) {
-    let (outcome, error) = match failure {
+fn warn(said: &mut Said, now: std::time::Instant, path: &str, failed: &Failed, config: &Config) {
+    let (outcome, error) = match &failed.failure {
         Failure::Failed(error) => ("failed", error.clone()),
         Failure::TimedOut => (
             "timed out",
@@ -161,10 +134,10 @@ fn warn(
     }
     tracing::warn!(
         target: "kamal_healthcheck",
-        check = name,
+        check = failed.name.as_ref(),
         outcome,
         error = error.as_str(),
-        elapsed_ms = millis(elapsed),
+        elapsed_ms = millis(failed.elapsed),
         path,
         repeats = said.repeats,
         "readiness check did not pass; the healthcheck answers 503"
