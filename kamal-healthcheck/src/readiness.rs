@@ -526,16 +526,11 @@ impl RunChecks {
             timer: config.timer.clone(),
             deadline_length: config.deadline,
         };
-        // Applying a layer with checks and no timer panics, so `None` is not
-        // reached in a server.
-        if let Some(timer) = &config.timer {
-            match catch_unwind(AssertUnwindSafe(|| timer.sleep(config.deadline))) {
-                Ok(deadline) => run.deadline = deadline,
-                Err(_) => {
-                    run.timer_panicked = true;
-                    return run;
-                }
-            }
+        // Without a timer the deadline never ends; applying a layer with checks
+        // and no timer panics, so no server runs without one.
+        if !run.arm_deadline() {
+            run.timer_panicked = true;
+            return run;
         }
         for (i, check) in config.checks.iter().enumerate() {
             match catch_unwind(AssertUnwindSafe(|| (check.start)())) {
@@ -551,11 +546,24 @@ impl RunChecks {
 
     /// The deadline from now on (a run resumed after every probe had left it).
     fn restart_deadline(&mut self) {
-        let Some(timer) = &self.timer else { return };
         // The timer worked when the run started; should it panic now, the
         // first deadline stands.
-        if let Ok(deadline) = catch_unwind(AssertUnwindSafe(|| timer.sleep(self.deadline_length))) {
-            self.deadline = deadline;
+        let _ = self.arm_deadline();
+    }
+
+    /// Sets the deadline to end a deadline's length from now; `false` if the
+    /// timer panicked, which leaves the deadline as it was.
+    #[must_use]
+    fn arm_deadline(&mut self) -> bool {
+        let Some(timer) = &self.timer else {
+            return true;
+        };
+        match catch_unwind(AssertUnwindSafe(|| timer.sleep(self.deadline_length))) {
+            Ok(deadline) => {
+                self.deadline = deadline;
+                true
+            }
+            Err(_) => false,
         }
     }
 
