@@ -6,7 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -582,11 +582,7 @@ where
     S: Service<R>,
 {
     fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<Result<S::Future, S::Error>> {
-        match self.service.poll_ready(cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-            Poll::Pending => return Poll::Pending,
-        }
+        ready!(self.service.poll_ready(cx))?;
         let request = self
             .request
             .take()
@@ -669,11 +665,7 @@ where
         else {
             unreachable!("only a waiting future is polled here");
         };
-        let future = match deferred.poll_call(cx) {
-            Poll::Ready(Ok(future)) => future,
-            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-            Poll::Pending => return Poll::Pending,
-        };
+        let future = ready!(deferred.poll_call(cx))?;
         self.as_mut()
             .project()
             .kind
