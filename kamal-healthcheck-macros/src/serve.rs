@@ -107,65 +107,54 @@ pub(crate) struct Served<'e> {
 /// `app.into_make_service()`, `app.into_make_service_with_connect_info::<T>()`,
 /// or `ServiceExt::<Request>::into_make_service(app)` (and `..._with_connect_info::<T>(app)`).
 pub(crate) fn served(service: &Expr) -> Served<'_> {
-    match service {
+    let converted = match service {
         Expr::MethodCall(call) if call.args.is_empty() => {
-            let generic = || {
-                call.turbofish
-                    .as_ref()
-                    .and_then(|turbofish| turbofish.args.first().cloned())
-            };
-            match call.method.to_string().as_str() {
-                "into_make_service" => Served {
-                    app: &call.receiver,
-                    connect_info: None,
-                    function: None,
-                },
-                "into_make_service_with_connect_info" if generic().is_some() => Served {
-                    app: &call.receiver,
-                    connect_info: generic(),
-                    function: None,
-                },
-                _ => itself(service),
-            }
+            let generic = call
+                .turbofish
+                .as_ref()
+                .and_then(|turbofish| turbofish.args.first().cloned());
+            conversion(&call.method, generic, &call.receiver, None)
         }
-        Expr::Call(call) if call.args.len() == 1 => {
-            let Expr::Path(path) = &*call.func else {
-                return itself(service);
-            };
-            let Some(last) = path.path.segments.last() else {
-                return itself(service);
-            };
-            let generic = match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => args.args.first().cloned(),
-                _ => None,
-            };
-            match last.ident.to_string().as_str() {
-                "into_make_service" => Served {
-                    app: &call.args[0],
-                    connect_info: None,
-                    function: Some(&call.func),
-                },
-                "into_make_service_with_connect_info" if generic.is_some() => Served {
-                    app: &call.args[0],
-                    connect_info: generic,
-                    function: Some(&call.func),
-                },
-                _ => itself(service),
-            }
-        }
-        Expr::Paren(inner) => served(&inner.expr),
-        Expr::Group(inner) => served(&inner.expr),
-        _ => itself(service),
-    }
-}
-
-/// The app given as it is.
-fn itself(app: &Expr) -> Served<'_> {
-    Served {
-        app,
+        Expr::Call(call) if call.args.len() == 1 => match &*call.func {
+            Expr::Path(path) => path.path.segments.last().and_then(|last| {
+                let generic = match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args.args.first().cloned(),
+                    _ => None,
+                };
+                conversion(&last.ident, generic, &call.args[0], Some(&call.func))
+            }),
+            _ => None,
+        },
+        Expr::Paren(inner) => return served(&inner.expr),
+        Expr::Group(inner) => return served(&inner.expr),
+        _ => None,
+    };
+    converted.unwrap_or(Served {
+        app: service,
         connect_info: None,
         function: None,
-    }
+    })
+}
+
+/// `app` converted by `name` (with `generic`, written as the method's turbofish
+/// or the function's last path segment's), if `name` is one of the two
+/// make-service conversions `axum::serve` takes.
+fn conversion<'e>(
+    name: &Ident,
+    generic: Option<GenericArgument>,
+    app: &'e Expr,
+    function: Option<&'e Expr>,
+) -> Option<Served<'e>> {
+    let connect_info = match name.to_string().as_str() {
+        "into_make_service" => None,
+        "into_make_service_with_connect_info" => Some(generic?),
+        _ => return None,
+    };
+    Some(Served {
+        app,
+        connect_info,
+        function,
+    })
 }
 
 /// The service `axum::serve` gets instead of `service`: the same app inside
