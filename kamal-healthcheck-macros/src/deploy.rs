@@ -24,12 +24,29 @@ pub(crate) struct Deploy {
     pub(crate) timeout: Option<Duration>,
 }
 
-/// Reads the deploy.yml named by `literal`, relative to the crate being built.
+/// Reads the deploy.yml named by `literal`, relative to the crate being built;
+/// a healthcheck path there that no request can match is an error too.
 pub(crate) fn read(literal: &LitStr) -> Result<Deploy, syn::Error> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    read_from(&base, &literal.value()).map_err(|message| syn::Error::new(literal.span(), message))
+    let deploy = read_from(&base, &literal.value())
+        .map_err(|message| syn::Error::new(literal.span(), message))?;
+    match invalid_path(literal, &deploy) {
+        Some(error) => Err(error),
+        None => Ok(deploy),
+    }
+}
+
+impl Deploy {
+    /// What makes the build rerun when the file changes: rustc tracks the
+    /// files it includes.
+    pub(crate) fn tracking(&self) -> proc_macro2::TokenStream {
+        let absolute = self.file.display().to_string();
+        quote::quote!(
+            const _: &[u8] = ::core::include_bytes!(#absolute);
+        )
+    }
 }
 
 /// Reads `name` under `base`; the error is the message for the `deploy` argument.
@@ -198,7 +215,7 @@ fn erb(at: &str, value: &str) -> Result<(), String> {
 }
 
 /// The error for a deploy.yml whose healthcheck path no request can match.
-pub(crate) fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
+fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
     let reason = crate::path_rules::problem(&deploy.path)?;
     let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
     Some(syn::Error::new(

@@ -150,19 +150,11 @@ fn deployed_path(
     };
     #[cfg(not(feature = "deploy-yml"))]
     {
-        Err(syn::Error::new(
-            file.span(),
-            "`deploy` reads Kamal's config/deploy.yml at compile time, which needs the \
-             `deploy-yml` feature: kamal-healthcheck = { version = \"0.1\", features = \
-             [\"deploy-yml\"] }",
-        ))
+        Err(needs_deploy_yml(file, "`deploy`"))
     }
     #[cfg(feature = "deploy-yml")]
     {
         let deploy = deploy::read(file)?;
-        if let Some(error) = deploy::invalid_path(file, &deploy) {
-            return Err(error);
-        }
         let name = file.value();
         let mut errors = args::Errors::default();
         if let Some(path) = &args.path {
@@ -185,14 +177,24 @@ fn deployed_path(
             }
         }
         errors.finish()?;
-        // Rebuild when deploy.yml changes: rustc tracks the files it includes.
-        let absolute = deploy.file.display().to_string();
-        let tracking = quote::quote!(
-            const _: &[u8] = ::core::include_bytes!(#absolute);
-        );
+        let tracking = deploy.tracking();
         let timeout = deploy.timeout.map(|timeout| (file, timeout));
         Ok((deploy.path, true, tracking, timeout))
     }
+}
+
+/// The error on `file` when `what` reads deploy.yml and the feature that does
+/// it is off.
+#[cfg(not(feature = "deploy-yml"))]
+fn needs_deploy_yml(file: &syn::LitStr, what: &str) -> syn::Error {
+    syn::Error::new(
+        file.span(),
+        format!(
+            "{what} reads Kamal's config/deploy.yml at compile time, which needs the \
+             `deploy-yml` feature: kamal-healthcheck = {{ version = \"0.1\", features = \
+             [\"deploy-yml\"] }}"
+        ),
+    )
 }
 
 #[cfg(test)]

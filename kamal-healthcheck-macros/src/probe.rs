@@ -19,29 +19,20 @@ pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
 
 #[cfg(not(feature = "deploy-yml"))]
 fn from_file(file: &LitStr) -> Result<TokenStream, syn::Error> {
-    Err(syn::Error::new(
-        file.span(),
-        "`deploy_probe!` reads Kamal's config/deploy.yml at compile time, which needs the \
-         `deploy-yml` feature: kamal-healthcheck = { version = \"0.1\", features = \
-         [\"deploy-yml\"] }",
-    ))
+    Err(crate::needs_deploy_yml(file, "`deploy_probe!`"))
 }
 
 #[cfg(feature = "deploy-yml")]
 fn from_file(file: &LitStr) -> Result<TokenStream, syn::Error> {
     let deploy = crate::deploy::read(file)?;
-    if let Some(error) = crate::deploy::invalid_path(file, &deploy) {
-        return Err(error);
-    }
     let path = &deploy.path;
     let timeout = deploy.timeout.map(|timeout| {
         let millis = timeout.as_millis() as u64;
         quote::quote!(.timeout(::core::time::Duration::from_millis(#millis)))
     });
-    // Rebuild when deploy.yml changes: rustc tracks the files it includes.
-    let absolute = deploy.file.display().to_string();
+    let tracking = deploy.tracking();
     Ok(quote::quote!({
-        const _: &[u8] = ::core::include_bytes!(#absolute);
+        #tracking
         ::kamal_healthcheck::Probe::new().path(#path) #timeout
     }))
 }
