@@ -62,7 +62,8 @@ fn routes_at_path(model: &Model, path: &str, errors: &mut Errors) {
         .collect();
     // Steps reported, and merge or nest steps entered: a router merged into
     // every alternative of the routers around it (feature-flag `if`s at each
-    // level) is entered once per prefix, which keeps this linear in the body.
+    // level) is entered once per prefix, which keeps the steps visited linear in
+    // the body (the look-ups are lists: a body has a few hundred steps at most).
     let mut reported: Vec<usize> = Vec::new();
     let mut entered: Vec<(usize, Option<String>)> = Vec::new();
     while let Some((chain, prefix)) = pending.pop() {
