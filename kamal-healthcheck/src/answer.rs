@@ -40,7 +40,7 @@ impl Text {
 }
 
 /// What the answer depends on besides the readiness state: whether it is for a
-/// `HEAD`, and whether the in-process [`probe`](crate::probe) asks for the marks.
+/// `HEAD`, and whether the in-process [`probe`](fn@crate::probe) asks for the marks.
 #[derive(Clone, Copy)]
 struct Asked {
     head: bool,
@@ -77,7 +77,7 @@ where
     }
 }
 
-/// In the extensions of the request the in-process [`probe`](crate::probe) sends:
+/// In the extensions of the request the in-process [`probe`](fn@crate::probe) sends:
 /// asks the healthcheck to mark its answer. A request from the wire never carries
 /// it, so kamal-proxy's real probes cost what they cost without the marks.
 #[derive(Clone, Copy, Debug)]

@@ -12,7 +12,7 @@
 //!   and turns the ordering mistakes it can see into compile errors;
 //! - [`HealthCheckLayer`] wraps any tower HTTP service (an axum `Router`, a hyper
 //!   or tonic service), for middleware added outside that function;
-//! - [`probe`] sends the whole served app, in-process, the request kamal-proxy
+//! - [`probe`](fn@probe) sends the whole served app, in-process, the request kamal-proxy
 //!   sends, and its [`ProbeReport`] says whether the healthcheck answered and, if
 //!   the deploy would fail, why and what to do: one line in a test
 //!   (`probe(app).await.assert_healthy()`), or a check in `main` before serving.
