@@ -306,25 +306,51 @@ mod opaque {
 }
 
 /// Behind backpressure: `HealthCheckLayer` around a concurrency limit of one,
-/// with a slow request in flight. The probe is answered at once, not after the
-/// slow request (kamal-proxy would give up after 5 s); a normal request waits
-/// its turn as it did, and is then served.
+/// with a slow request in flight and a normal request waiting behind it. The
+/// probe is answered at once, not after the slow request (kamal-proxy would give
+/// up after 5 s); the normal request waits its turn as it did, and is then
+/// served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probe_does_not_wait_behind_a_concurrency_limit() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
+    use tokio::sync::Notify;
     use tower::ServiceBuilder;
 
+    // Said by the slow handler once it runs, holding the limit's only permit;
+    // `slow_done` is set when it returns.
+    let slow_started = Arc::new(Notify::new());
+    let slow_done = Arc::new(AtomicBool::new(false));
+    // Said when the request for `/` reaches the healthcheck, where it waits
+    // for the permit.
+    let home_arrived = Arc::new(Notify::new());
+    let (started, done) = (Arc::clone(&slow_started), Arc::clone(&slow_done));
     let router = Router::new()
         .route(
             "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_millis(1500)).await;
-                "slow"
+            get(move || {
+                started.notify_one();
+                let done = Arc::clone(&done);
+                async move {
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                    done.store(true, Ordering::SeqCst);
+                    "slow"
+                }
             }),
         )
         .route("/", get(|| async { "home" }));
-    let limited = ServiceBuilder::new().concurrency_limit(1).service(router);
-    let app = HealthCheckLayer::new().layer(limited);
+    let arrived = Arc::clone(&home_arrived);
+    let app = ServiceBuilder::new()
+        .map_request(move |request: axum::extract::Request| {
+            if request.uri().path() == "/" {
+                arrived.notify_one();
+            }
+            request
+        })
+        .layer(HealthCheckLayer::new())
+        .concurrency_limit(1)
+        .service(router);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -339,12 +365,16 @@ async fn the_probe_does_not_wait_behind_a_concurrency_limit() {
     let start = Instant::now();
     let slow =
         tokio::spawn(async move { request(address, "GET", "/slow", ALLOWED_HOST, &[]).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(5), slow_started.notified())
+        .await
+        .expect("the slow request reached its handler");
     let waiting = tokio::spawn(async move {
         let response = request(address, "GET", "/", ALLOWED_HOST, &[]).await;
         (response, start.elapsed())
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::timeout(Duration::from_secs(5), home_arrived.notified())
+        .await
+        .expect("the request for `/` reached the healthcheck");
 
     let asked = Instant::now();
     let up = probe(address, "GET", "/up").await;
@@ -353,6 +383,12 @@ async fn the_probe_does_not_wait_behind_a_concurrency_limit() {
     assert!(
         answered < Duration::from_millis(500),
         "the probe waited {answered:?}"
+    );
+    // The request for `/` and the probe both came while the slow request held
+    // the limit.
+    assert!(
+        !slow_done.load(Ordering::SeqCst),
+        "the slow request finished before the probe was answered"
     );
 
     let slow = slow.await.unwrap();

@@ -268,28 +268,30 @@ fn a_zero_deadline_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_arriving_during_a_run_wait_for_it() {
     // The check ends only once all the probes have reached the healthcheck (a
-    // counting layer outside it sees them), so all of them arrive during the
+    // counting layer outside it says so), so all of them arrive during the
     // run; with no cache period, only joining that run keeps the count at one.
     const PROBES: usize = 100;
-    let (runs, arrived) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let waiting = Arc::clone(&arrived);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (arrivals, arrived) = tokio::sync::watch::channel(0_usize);
+    let arrivals = Arc::new(arrivals);
     let counting = Arc::clone(&runs);
     let healthcheck = HealthCheckLayer::new()
         .cache_for(Duration::ZERO)
         .deadline(Duration::from_secs(4))
         .check("db", move || {
             counting.fetch_add(1, Ordering::SeqCst);
-            let arrived = Arc::clone(&waiting);
+            let mut arrived = arrived.clone();
             async move {
-                while arrived.load(Ordering::SeqCst) < PROBES {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                Ok::<(), String>(())
+                arrived
+                    .wait_for(|&count| count >= PROBES)
+                    .await
+                    .map(drop)
+                    .map_err(|closed| closed.to_string())
             }
         });
     let app = tower::ServiceBuilder::new()
         .map_request(move |request: axum::extract::Request| {
-            arrived.fetch_add(1, Ordering::SeqCst);
+            arrivals.send_modify(|count| *count += 1);
             request
         })
         .layer(healthcheck)
