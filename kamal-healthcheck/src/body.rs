@@ -61,8 +61,8 @@ mod sealed {
 /// assert!(body_of::<AnyBody, String>().contains("HealthCheckBody"));
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "the healthcheck cannot answer around a service whose response body is `{B}`",
-    label = "`{B}` cannot carry the healthcheck's answer in this body mode",
+    message = "the healthcheck's answer cannot be made in this response body",
+    label = "the response body here is `{B}`, which cannot be made from text",
     note = "`HealthCheckLayer::new()` keeps the wrapped service's response type, so that \
             `axum::serve` still accepts the result; that needs a body made from text \
             (`From<&'static str> + From<String>`), as axum's `Body`, `Full<Bytes>` and `String` are",

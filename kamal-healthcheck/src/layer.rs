@@ -299,6 +299,12 @@ impl<M> HealthCheckLayer<M> {
     }
 
     /// The readiness configuration, shared by every service this layer makes.
+    /// The same layer, answering with `readiness` (another layer's checks).
+    pub(crate) fn with_readiness(mut self, readiness: Arc<Readiness>) -> Self {
+        self.readiness = Some(readiness);
+        self
+    }
+
     pub(crate) fn readiness(&self) -> Option<&Arc<Readiness>> {
         self.readiness.as_ref()
     }

@@ -38,6 +38,7 @@
 
 mod answer;
 mod body;
+mod inspect;
 mod layer;
 mod log;
 mod path;
@@ -45,6 +46,7 @@ mod path_rules;
 mod probe;
 mod readiness;
 mod route;
+mod serving;
 mod timer;
 
 pub use body::{AnyBody, BodyMode, HealthCheckBody, SameBody};
@@ -109,11 +111,28 @@ pub use timer::TokioTimer;
 /// # let _ = app();
 /// ```
 ///
-/// `#[kamal_healthcheck(path = "/healthz")]` sets the path; `crate = "..."` names
-/// this crate where it is re-exported or renamed; readiness checks, `deadline`,
-/// `timeout`, `cache_for`, `error_details`, `gate` and `deploy` are described in
-/// the README. On the function that serves, checks may use its local variables
-/// (each is copied for the checks where it is bound).
+/// # Arguments
+///
+/// | argument | default | what it does |
+/// |---|---|---|
+/// | `path = "/healthz"` | `"/up"` | the path kamal-proxy probes (`proxy: healthcheck: path:` in deploy.yml) |
+/// | `deploy = "config/deploy.yml"` | none | reads the path and timeout from Kamal's config at compile time (feature `deploy-yml`) |
+/// | `check(name = future)` | none | a readiness check, any number: the future is made anew for each run and gives `Result<(), E>`; it may use the function's arguments, and on the function that serves, its local variables (each is copied where it is bound) |
+/// | `deadline = "2s"` | `"2s"` | how long the checks may take; must end before the timeout |
+/// | `timeout = "10s"` | `"5s"` | kamal-proxy's healthcheck timeout, when deploy.yml sets one and `deploy` is not given |
+/// | `cache_for = "1s"` | `"1s"` | how long a run's outcome answers later probes |
+/// | `error_details = true` | `false` | the 503 answer carries each failed check's error |
+/// | `gate = expr` | none | a [`StartupGate`]: `503 starting` until it is opened |
+/// | `crate = "path"` | `"::kamal_healthcheck"` | where this crate is, when renamed or re-exported |
+///
+/// Each argument is given at most once (`check` aside); durations are whole
+/// numbers of `ms` or `s`. Every mistake the attribute can see is a compile
+/// error on the tokens at fault, in rustc's shape (the fault, then `= note:`
+/// and `= help:`): an unknown or repeated argument, a path no probe can
+/// match, a deadline that does not end before the timeout, a route of the
+/// app's own at the healthcheck path, a `HealthCheckLayer` placed by hand
+/// beside it (under any name), the attribute written twice, and a function
+/// that neither returns a router nor calls `axum::serve`.
 #[doc(inline)]
 pub use kamal_healthcheck_macros::kamal_healthcheck;
 
@@ -144,6 +163,8 @@ pub use kamal_healthcheck_macros::deploy_probe;
 #[doc(hidden)]
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
+    pub use crate::inspect::{HandPlaced, Inspect, NotHandPlaced};
     pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
+    pub use crate::serving::{Served, ServedFuture};
     pub use tower_layer::Layer;
 }

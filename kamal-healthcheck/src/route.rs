@@ -69,11 +69,15 @@ pub struct CheckedRoute {
 }
 
 impl CheckedRoute {
-    /// The route answering as `layer` does.
+    /// The route answering as `layer` does. Its checks are also offered to
+    /// the attribute on the function that serves the app, on this thread (see
+    /// [`crate::serving::Served::new`]).
     pub fn from_layer<M>(layer: &HealthCheckLayer<M>) -> Self {
-        Self {
-            readiness: layer.readiness().cloned(),
+        let readiness = layer.readiness().cloned();
+        if let Some(readiness) = &readiness {
+            crate::serving::offer(layer.path(), readiness);
         }
+        Self { readiness }
     }
 }
 

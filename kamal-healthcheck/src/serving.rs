@@ -1,0 +1,141 @@
+//! What `#[kamal_healthcheck]` on the function that serves the app hands to
+//! `axum::serve`: the make-service it was given (a `Router`, the result of
+//! `into_make_service()` or `into_make_service_with_connect_info::<T>()`, a
+//! handler's, one held in a variable), each service it makes put inside the
+//! healthcheck. Not public API: only the attribute's expansion names it.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll, ready};
+
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::readiness::Readiness;
+use crate::{HealthCheck, HealthCheckLayer};
+
+thread_local! {
+    /// The checks of the routes `#[kamal_healthcheck]` installed in router
+    /// functions on this thread, by path, not yet taken by a serving form.
+    static OFFERED: RefCell<Vec<(String, Weak<Readiness>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Offers the checks of a route installed at `path` to the serving form.
+pub(crate) fn offer(path: &str, readiness: &Arc<Readiness>) {
+    OFFERED.with(|offered| {
+        let mut offered = offered.borrow_mut();
+        offered.retain(|(_, readiness)| readiness.strong_count() > 0);
+        offered.push((path.to_owned(), Arc::downgrade(readiness)));
+    });
+}
+
+/// Takes the checks offered at `path` that are still in use.
+fn take_offered(path: &str) -> Vec<Arc<Readiness>> {
+    OFFERED.with(|offered| {
+        let mut taken = Vec::new();
+        offered.borrow_mut().retain(|(at, readiness)| {
+            if at != path {
+                return true;
+            }
+            taken.extend(readiness.upgrade());
+            false
+        });
+        taken
+    })
+}
+
+/// A make-service whose services answer the healthcheck first: for every
+/// connection `axum::serve` accepts, the inner make-service's service inside
+/// `layer`. Whatever the make-service adds to each request (`ConnectInfo`)
+/// still reaches the app's handlers, as the healthcheck passes every other
+/// request on as it is.
+#[derive(Clone, Debug)]
+pub struct Served<S, M> {
+    layer: HealthCheckLayer<M>,
+    inner: S,
+}
+
+impl<S, M> Served<S, M> {
+    /// `inner` with `layer` around each service it makes.
+    ///
+    /// The attribute may also be on the function that builds the router,
+    /// with checks of its own: its route then never sees a probe, which this
+    /// layer answers first. So when `layer` has no checks, it answers with
+    /// those of the router's attribute at the same path, offered when that
+    /// router was built on this thread; when both have checks, only one set
+    /// could run, and that is a panic that says so, at start-up.
+    ///
+    /// # Panics
+    ///
+    /// When both attributes have checks, and where applying `layer` would
+    /// panic (see [`HealthCheckLayer`]'s `Layer` impl): at start-up, not at
+    /// the first connection.
+    #[track_caller]
+    pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
+        let offered = take_offered(layer.path());
+        let layer = match (layer.readiness(), offered.into_iter().next()) {
+            (None, Some(readiness)) => layer.with_readiness(readiness),
+            (Some(_), Some(_)) => panic!(
+                "#[kamal_healthcheck] has readiness checks twice for {path:?}\n\
+                 = note: the attribute on the function that serves answers the probe, so the \
+                 checks of the one on the router function would never run\n\
+                 = help: give all the checks to one of the two attributes",
+                path = layer.path()
+            ),
+            (_, None) => layer,
+        };
+        let _ = layer.layer(());
+        Self { layer, inner }
+    }
+}
+
+impl<S, M, T> Service<T> for Served<S, M>
+where
+    S: Service<T>,
+{
+    type Response = HealthCheck<S::Response, M>;
+    type Error = S::Error;
+    type Future = ServedFuture<S::Future, M>;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, target: T) -> Self::Future {
+        ServedFuture {
+            made: self.inner.call(target),
+            layer: Some(self.layer.clone()),
+        }
+    }
+}
+
+pin_project! {
+    /// The future of [`Served`]: the inner make-service's, its service put
+    /// inside the healthcheck.
+    pub struct ServedFuture<F, M> {
+        #[pin]
+        made: F,
+        layer: Option<HealthCheckLayer<M>>,
+    }
+}
+
+impl<F, M, S, E> Future for ServedFuture<F, M>
+where
+    F: Future<Output = Result<S, E>>,
+{
+    type Output = Result<HealthCheck<S, M>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let service = ready!(this.made.poll(cx))?;
+        let layer = this
+            .layer
+            .take()
+            .expect("ServedFuture polled after it completed");
+        Poll::Ready(Ok(layer.layer(service)))
+    }
+}
