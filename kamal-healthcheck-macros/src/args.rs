@@ -1,20 +1,20 @@
-//! The attribute's arguments: `path = "/healthz"`, `crate = "..."`, and the
-//! readiness arguments ([`crate::readiness`]).
+//! The attribute's arguments, every one of them parsed here and kept with the
+//! tokens it came from: `path`, `crate`, `deploy`, and for readiness `check`,
+//! `deadline`, `timeout`, `cache_for`, `error_details` and `gate`. What each
+//! argument means for the others (a deadline within the timeout, a path that
+//! agrees with deploy.yml) is decided by [`crate::check`].
 
-use proc_macro2::TokenStream;
+use std::time::Duration;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token};
 
-use crate::path_rules::problem;
-use crate::readiness::Readiness;
+use crate::errors::{Errors, Message};
 
-/// kamal-proxy's default healthcheck path.
-pub(crate) const DEFAULT_PATH: &str = "/up";
-
-const USAGE: &str = "`#[kamal_healthcheck]` takes `path = \"/healthz\"` (kamal-proxy's path, \"/up\" by default), `crate = \"...\"` (where `kamal_healthcheck` is renamed or re-exported), `deploy = \"config/deploy.yml\"` (Kamal's config, read at compile time), and for readiness `check(name = future)`, `deadline = \"2s\"`, `timeout = \"5s\"` (kamal-proxy's, when deploy.yml sets one), `cache_for = \"1s\"`, `error_details = true` and `gate = <StartupGate>`";
-
-/// Every argument name, for suggestions.
+/// Every argument name, in the order the docs list them.
 const NAMES: [&str; 9] = [
     "path",
     "crate",
@@ -27,135 +27,311 @@ const NAMES: [&str; 9] = [
     "gate",
 ];
 
-/// The arguments, each kept with the tokens it came from for error spans.
+/// The arguments as written.
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) path: Option<LitStr>,
     pub(crate) krate: Option<syn::Path>,
-    pub(crate) readiness: Readiness,
     /// `deploy = "config/deploy.yml"`.
     pub(crate) deploy: Option<LitStr>,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) deadline: Option<(LitStr, Duration)>,
+    /// `timeout = "10s"`: kamal-proxy's timeout for this deployment, which
+    /// bounds the deadline.
+    pub(crate) timeout: Option<(LitStr, Duration)>,
+    pub(crate) cache_for: Option<(LitStr, Duration)>,
+    pub(crate) error_details: Option<LitBool>,
+    pub(crate) gate: Option<Expr>,
+    /// The first readiness argument, where an error about all of them goes.
+    pub(crate) readiness: Option<TokenStream>,
 }
 
-impl Args {
-    /// The path the healthcheck answers.
-    pub(crate) fn path(&self) -> String {
-        self.path
-            .as_ref()
-            .map_or_else(|| DEFAULT_PATH.to_owned(), LitStr::value)
-    }
-
-    /// The path by which the expansion names the runtime crate.
-    pub(crate) fn krate(&self) -> TokenStream {
-        match &self.krate {
-            Some(path) => quote::quote!(#path),
-            None => quote::quote!(::kamal_healthcheck),
-        }
-    }
+/// `check(name = future)`: `future` is evaluated anew for every run of the check.
+pub(crate) struct Check {
+    pub(crate) name: Ident,
+    pub(crate) future: Expr,
 }
 
-/// Parses the arguments, reporting every mistake, not only the first. The arguments
+/// Parses the arguments, reporting every mistake into `errors`; the arguments
 /// that could be read are returned either way.
-pub(crate) fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
+pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
-    if let Some(proc_macro2::TokenTree::Literal(literal)) = tokens.clone().into_iter().next() {
-        let error = syn::Error::new(
-            literal.span(),
-            format!("the path is a named argument: write `#[kamal_healthcheck(path = {literal})]`"),
+    if let Some(TokenTree::Literal(literal)) = tokens.clone().into_iter().next() {
+        errors.push(
+            Message::new(
+                "the path is a named argument",
+                "`#[kamal_healthcheck]` takes `name = value` arguments only",
+                format!("write `#[kamal_healthcheck(path = {literal})]`"),
+            )
+            .at(literal.span()),
         );
-        return (args, Err(error));
+        return args;
     }
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(metas) => metas,
         Err(error) => {
-            let error = syn::Error::new(error.span(), format!("{error}; {USAGE}"));
-            return (args, Err(error));
+            errors.push(
+                Message::new(
+                    error.to_string(),
+                    "arguments are `name = value` pairs separated by commas",
+                    "write them as `#[kamal_healthcheck(path = \"/healthz\", deadline = \"1s\")]`",
+                )
+                .at(error.span()),
+            );
+            return args;
         }
     };
-    let mut errors = Errors::default();
+    let mut seen: Vec<String> = Vec::new();
     for meta in metas {
-        let name = meta.path();
-        let key = name
+        let key = meta
+            .path()
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
-        match key.as_str() {
-            "path" => match string_value(&meta, "path = \"/healthz\"") {
-                Ok(_) if args.path.is_some() => errors.push(repeated(&meta, "path")),
-                Ok(literal) => {
-                    if let Some(reason) = problem(&literal.value()) {
-                        errors.push(syn::Error::new(
-                            literal.span(),
-                            format!(
-                                "invalid healthcheck path: {reason}; kamal-proxy's probe could \
-                                 never match it and every deploy would fail: use the path set \
-                                 in `proxy: healthcheck: path:` of config/deploy.yml (\"/up\" \
-                                 if it is not set)"
-                            ),
-                        ));
-                    }
-                    args.path = Some(literal);
-                }
-                Err(error) => errors.push(error),
-            },
-            "crate" => match string_value(&meta, "crate = \"my_app::kamal_healthcheck\"") {
-                Ok(_) if args.krate.is_some() => errors.push(repeated(&meta, "crate")),
-                Ok(literal) => match literal.parse::<syn::Path>() {
-                    Ok(path) => args.krate = Some(path),
-                    Err(_) => errors.push(syn::Error::new(
-                        literal.span(),
-                        format!(
-                            "`crate` must be a path, like \"::kamal_healthcheck\", not {:?}",
-                            literal.value()
-                        ),
-                    )),
-                },
-                Err(error) => errors.push(error),
-            },
-            "deploy" => match string_value(&meta, "deploy = \"config/deploy.yml\"") {
-                Ok(_) if args.deploy.is_some() => errors.push(repeated(&meta, "deploy")),
-                Ok(literal) => args.deploy = Some(literal),
-                Err(error) => errors.push(error),
-            },
-            key if args.readiness.parse(key, &meta, &mut errors).is_some() => {}
-            _ => {
-                let hint = NAMES
-                    .into_iter()
-                    .find(|known| close(&key, known))
-                    .map(|known| format!("did you mean `{known}`? "))
-                    .unwrap_or_default();
-                errors.push(syn::Error::new_spanned(
-                    name,
-                    format!("unknown argument `{}`; {hint}{USAGE}", quote::quote!(#name)),
-                ));
+        if key != "check" && NAMES.contains(&key.as_str()) {
+            if seen.contains(&key) {
+                errors.push(repeated(&meta, &key));
+                continue;
             }
+            seen.push(key.clone());
+        }
+        if let Err(error) = args.argument(&key, &meta) {
+            errors.push(error);
         }
     }
-    (args, errors.finish())
+    args
 }
 
-/// The string literal of `name = "..."`, or an error on whatever stands there instead.
-fn string_value(meta: &Meta, example: &str) -> Result<LitStr, syn::Error> {
-    match meta {
-        Meta::NameValue(pair) => match &pair.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(literal),
-                ..
-            }) => Ok(literal.clone()),
-            other => Err(syn::Error::new_spanned(
-                other,
-                format!("expected a string literal: `{example}`"),
-            )),
-        },
-        Meta::Path(_) | Meta::List(_) => Err(syn::Error::new_spanned(
-            meta,
-            format!("expected `{example}`"),
-        )),
+impl Args {
+    /// Reads one argument named `key`.
+    fn argument(&mut self, key: &str, meta: &Meta) -> Result<(), syn::Error> {
+        match key {
+            "path" => {
+                let literal = string(meta, "path", "/healthz", "the path kamal-proxy probes")?;
+                if let Some(reason) = crate::path_rules::problem(&literal.value()) {
+                    return Err(invalid_path(reason).at(literal.span()));
+                }
+                self.path = Some(literal);
+            }
+            "crate" => {
+                let literal = string(
+                    meta,
+                    "crate",
+                    "my_app::kamal_healthcheck",
+                    "where `kamal_healthcheck` is, when renamed or re-exported",
+                )?;
+                let path = literal.parse::<syn::Path>().map_err(|_| {
+                    Message::new(
+                        "`crate` must be a path",
+                        "it names where `kamal_healthcheck` is, when renamed or re-exported",
+                        "write `crate = \"::kamal_healthcheck\"` or the path of a re-export",
+                    )
+                    .at(literal.span())
+                })?;
+                self.krate = Some(path);
+            }
+            "deploy" => {
+                let note = "Kamal's config file, read at compile time";
+                self.deploy = Some(string(meta, "deploy", "config/deploy.yml", note)?);
+            }
+            _ => return self.readiness(key, meta),
+        }
+        Ok(())
     }
+
+    /// Reads a readiness argument, or reports an unknown one.
+    fn readiness(&mut self, key: &str, meta: &Meta) -> Result<(), syn::Error> {
+        match key {
+            "check" => {
+                let Meta::List(list) = meta else {
+                    return Err(check_usage().on(meta));
+                };
+                let check = list.parse_args_with(parse_check)?;
+                if self.checks.iter().any(|known| known.name == check.name) {
+                    return Err(Message::new(
+                        format!("a second check named `{}`", check.name),
+                        "the 503 answer and the log name each check, so names must differ",
+                        "rename one of the two checks",
+                    )
+                    .on(&check.name));
+                }
+                self.checks.push(check);
+            }
+            "deadline" => {
+                let deadline = duration(meta, "deadline")?;
+                if deadline.1.is_zero() {
+                    return Err(Message::new(
+                        "a check deadline of zero",
+                        "every check would time out before it starts",
+                        "give a deadline above zero (2s unless set)",
+                    )
+                    .at(deadline.0.span()));
+                }
+                self.deadline = Some(deadline);
+            }
+            "timeout" => {
+                let timeout = duration(meta, "timeout")?;
+                if timeout.1.is_zero() {
+                    return Err(Message::new(
+                        "a healthcheck timeout of zero",
+                        "`proxy: healthcheck: timeout:` is a number of seconds above zero (5 \
+                         unless set)",
+                        "give deploy.yml's timeout, or leave `timeout` out",
+                    )
+                    .at(timeout.0.span()));
+                }
+                // It says how the deployment probes, not how the healthcheck
+                // answers: not a readiness setting of its own.
+                self.timeout = Some(timeout);
+                return Ok(());
+            }
+            "cache_for" => self.cache_for = Some(duration(meta, "cache_for")?),
+            "error_details" => match value(meta) {
+                Some(Expr::Lit(ExprLit {
+                    lit: Lit::Bool(show),
+                    ..
+                })) => self.error_details = Some(show.clone()),
+                _ => {
+                    return Err(Message::new(
+                        "expected `true` or `false`",
+                        "`error_details` says whether the 503 answer carries each check's error",
+                        "write `error_details = true` (`false` is the default)",
+                    )
+                    .on(meta));
+                }
+            },
+            "gate" => match value(meta) {
+                Some(gate) => self.gate = Some(gate.clone()),
+                None => {
+                    return Err(Message::new(
+                        "expected `gate = <a StartupGate>`",
+                        "the gate holds the answer at `503 starting` until the app opens it",
+                        "write `gate = state.startup.clone()`",
+                    )
+                    .on(meta));
+                }
+            },
+            _ => return Err(unknown(meta)),
+        }
+        self.readiness.get_or_insert_with(|| meta.to_token_stream());
+        Ok(())
+    }
+}
+
+/// The error for an invalid healthcheck path, `reason` saying why.
+pub(crate) fn invalid_path(reason: &str) -> Message {
+    Message::new(
+        "invalid healthcheck path",
+        format!("{reason}; kamal-proxy's probe could never match it"),
+        "use the path of `proxy: healthcheck: path:` in config/deploy.yml (\"/up\" if unset)",
+    )
+}
+
+fn unknown(meta: &Meta) -> syn::Error {
+    let name = meta.path();
+    let typed = quote::quote!(#name).to_string();
+    let known = NAMES.map(|known| format!("`{known}`")).join(", ");
+    let help = match NAMES.into_iter().find(|known| close(&typed, known)) {
+        Some(known) => format!("did you mean `{known}`?"),
+        None => "the arguments are described in the docs of `#[kamal_healthcheck]`".to_owned(),
+    };
+    Message::new(
+        format!("unknown argument `{typed}`"),
+        format!("`#[kamal_healthcheck]` takes {known}"),
+        help,
+    )
+    .on(name)
 }
 
 fn repeated(meta: &Meta, name: &str) -> syn::Error {
-    syn::Error::new_spanned(meta, format!("`{name}` is given more than once; keep one"))
+    Message::new(
+        format!("`{name}` is given more than once"),
+        "a second value would silently win over the first",
+        "keep one",
+    )
+    .on(meta)
+}
+
+fn check_usage() -> Message {
+    Message::new(
+        "expected `check(name = future)`",
+        "the future is made anew for each run of the check and gives `Result<(), E>`",
+        "write `check(db = state.db.ping())`",
+    )
+}
+
+/// The string literal of `name = "..."`; `example` is a value to show, `what`
+/// says what the argument is.
+fn string(meta: &Meta, name: &str, example: &str, what: &str) -> Result<LitStr, syn::Error> {
+    let message = Message::new(
+        format!("expected `{name} = \"...\"`"),
+        format!("`{name}` is {what}, a string literal"),
+        format!("write `{name} = \"{example}\"`"),
+    );
+    match value(meta) {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(literal),
+            ..
+        })) => Ok(literal.clone()),
+        Some(other) => Err(message.on(other)),
+        None => Err(message.on(meta)),
+    }
+}
+
+/// `name = "1500ms"`: the literal and the duration it gives.
+fn duration(meta: &Meta, name: &str) -> Result<(LitStr, Duration), syn::Error> {
+    let message = Message::new(
+        "expected a duration such as \"1500ms\"",
+        format!("`{name}` is a whole number of `ms` or `s`, in a string"),
+        format!("write `{name} = \"1500ms\"` or `{name} = \"2s\"`"),
+    );
+    let Some(Expr::Lit(ExprLit {
+        lit: Lit::Str(literal),
+        ..
+    })) = value(meta)
+    else {
+        return Err(message.on(meta));
+    };
+    match parse_duration(&literal.value()) {
+        Some(duration) => Ok((literal.clone(), duration)),
+        None => Err(message.at(literal.span())),
+    }
+}
+
+fn value(meta: &Meta) -> Option<&Expr> {
+    match meta {
+        Meta::NameValue(pair) => Some(&pair.value),
+        _ => None,
+    }
+}
+
+fn parse_check(input: syn::parse::ParseStream<'_>) -> syn::Result<Check> {
+    // A malformed check is reported on all of it.
+    let all = input.cursor().token_stream();
+    let usage = |_: syn::Error| check_usage().on(&all);
+    let name: Ident = input.parse().map_err(usage)?;
+    input.parse::<Token![=]>().map_err(usage)?;
+    let future: Expr = input.parse()?;
+    if !input.is_empty() {
+        return Err(usage(input.error("")));
+    }
+    Ok(Check { name, future })
+}
+
+/// `"1500ms"` or `"2s"`.
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+    let (number, unit) = match text.strip_suffix("ms") {
+        Some(number) => (number, 1),
+        None => (text.strip_suffix('s')?, 1000),
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(unit)
+        .map(Duration::from_millis)
 }
 
 /// Whether `typed` is probably a misspelling of `known`: at most two edits apart.
@@ -173,37 +349,28 @@ fn close(typed: &str, known: &str) -> bool {
     previous[typed.len()] <= 2
 }
 
-/// Several errors, reported together.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
 
-impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(errors) => errors.combine(error),
-            None => self.0 = Some(error),
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("0s"), Some(Duration::ZERO));
+        for bad in [
+            "",
+            "s",
+            "ms",
+            "2",
+            "1.5s",
+            "-1s",
+            "2 s",
+            "2m",
+            "99999999999999999999s",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
         }
-    }
-
-    pub(crate) fn extend(&mut self, result: Result<(), syn::Error>) {
-        if let Err(error) = result {
-            self.push(error);
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-
-    pub(crate) fn finish(self) -> Result<(), syn::Error> {
-        self.0.map_or(Ok(()), Err)
-    }
-
-    /// `item` as written, followed by the errors.
-    pub(crate) fn with(self, mut item: TokenStream) -> TokenStream {
-        if let Some(errors) = self.0 {
-            item.extend(errors.to_compile_error());
-        }
-        item
     }
 }

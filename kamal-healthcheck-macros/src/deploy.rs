@@ -2,11 +2,14 @@
 //! healthcheck, read at compile time (feature `deploy-yml`), so that the path
 //! the app answers and the path kamal-proxy probes cannot drift apart.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use syn::LitStr;
 
+use crate::errors::Message;
+
+#[cfg(feature = "deploy-yml")]
 /// Kamal's default healthcheck path, used when deploy.yml sets none.
 const KAMAL_DEFAULT_PATH: &str = "/up";
 
@@ -25,17 +28,30 @@ pub(crate) struct Deploy {
 }
 
 /// Reads the deploy.yml named by `literal`, relative to the crate being built;
-/// a healthcheck path there that no request can match is an error too.
-pub(crate) fn read(literal: &LitStr) -> Result<Deploy, syn::Error> {
+/// a healthcheck path there that no request can match is an error too. `what`
+/// names the reader (`` `deploy` ``, `` `deploy_probe!` ``) for the error
+/// when the `deploy-yml` feature is off.
+#[cfg(feature = "deploy-yml")]
+pub(crate) fn read(literal: &LitStr, _what: &str) -> Result<Deploy, syn::Error> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let deploy = read_from(&base, &literal.value())
-        .map_err(|message| syn::Error::new(literal.span(), message))?;
+    let deploy =
+        read_from(&base, &literal.value()).map_err(|message| message.at(literal.span()))?;
     match invalid_path(literal, &deploy) {
         Some(error) => Err(error),
         None => Ok(deploy),
     }
+}
+
+#[cfg(not(feature = "deploy-yml"))]
+pub(crate) fn read(literal: &LitStr, what: &str) -> Result<Deploy, syn::Error> {
+    Err(Message::new(
+        format!("{what} needs the `deploy-yml` feature"),
+        "it reads Kamal's config/deploy.yml at compile time",
+        "kamal-healthcheck = { version = \"0.1\", features = [\"deploy-yml\"] }",
+    )
+    .at(literal.span()))
 }
 
 impl Deploy {
@@ -50,13 +66,15 @@ impl Deploy {
 }
 
 /// Reads `name` under `base`; the error is the message for the `deploy` argument.
-pub(crate) fn read_from(base: &Path, name: &str) -> Result<Deploy, String> {
+#[cfg(feature = "deploy-yml")]
+pub(crate) fn read_from(base: &std::path::Path, name: &str) -> Result<Deploy, Message> {
     let file = base.join(name);
     let text = std::fs::read_to_string(&file).map_err(|error| {
-        format!(
-            "cannot read {name} ({}): Kamal's config file is named relative to this \
-             crate's Cargo.toml, e.g. \"config/deploy.yml\"",
-            error.kind()
+        Message::new(
+            format!("cannot read {name}"),
+            format!("{} at {}", error.kind(), file.display()),
+            "name Kamal's config file relative to this crate's Cargo.toml (\"config/deploy.yml\"); \
+             in a Docker build, copy it into the build context",
         )
     })?;
     parse(&text)
@@ -66,14 +84,16 @@ pub(crate) fn read_from(base: &Path, name: &str) -> Result<Deploy, String> {
             path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
             timeout,
         })
-        .map_err(|problem| format!("{name}: {problem}"))
+        .map_err(|problem| problem.in_file(name))
 }
 
+#[cfg(feature = "deploy-yml")]
 /// A key (`proxy.healthcheck.path`) and the value found there.
 type Found = (String, String);
 
 /// The healthcheck path (with where it was found) and timeout in a deploy.yml's text.
-fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
+#[cfg(feature = "deploy-yml")]
+fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), Message> {
     use yaml_rust2::{Yaml, YamlLoader};
 
     // Kamal evaluates ERB before it reads the YAML. A file that is not YAML as
@@ -84,13 +104,21 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
         Ok(documents) => documents,
         Err(error) if text.contains("<%") => YamlLoader::load_from_str(&without_erb(text))
             .map_err(|_| {
-                format!(
-                    "not readable as YAML: {error} (it uses ERB, `<% %>`, which only Kamal \
-                     evaluates; keep the healthcheck settings and the lines around them plain \
-                     YAML)"
+                Message::new(
+                    "not readable as YAML",
+                    format!(
+                        "{error}, with its ERB (`<% %>`, which only Kamal evaluates) or without"
+                    ),
+                    "keep the healthcheck settings and the lines around them plain YAML",
                 )
             })?,
-        Err(error) => return Err(format!("not readable as YAML: {error}")),
+        Err(error) => {
+            return Err(Message::new(
+                "not readable as YAML",
+                error.to_string(),
+                "fix the file: Kamal could not read it either",
+            ));
+        }
     };
     let empty = Yaml::Hash(Default::default());
     let config = documents.first().unwrap_or(&empty);
@@ -115,15 +143,20 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
     for (at, section) in sections {
         let found = field(section, "path");
         if !found.is_badvalue() && !found.is_null() {
-            let value = found
-                .as_str()
-                .ok_or_else(|| format!("`{at}.path` is not a string"))?;
+            let value = found.as_str().ok_or_else(|| {
+                Message::new(
+                    format!("`{at}.path` is not a string"),
+                    "kamal-proxy probes the path written there",
+                    "write the path as a string: `path: /up`",
+                )
+            })?;
             erb(&format!("{at}.path"), value)?;
             match &path {
                 Some((first_at, first)) if first != value => {
-                    return Err(format!(
-                        "`{first_at}` is {first:?} but `{at}.path` is {value:?}; one app \
-                         answers one healthcheck path, so they must agree"
+                    return Err(Message::new(
+                        "two healthcheck paths for one app",
+                        format!("`{first_at}` is {first:?} but `{at}.path` is {value:?}"),
+                        "one app answers one healthcheck path: make them agree",
                     ));
                 }
                 Some(_) => {}
@@ -147,12 +180,19 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), String> {
                 // The strictest timeout is the one a deadline must fit in.
                 timeout = Some(timeout.map_or(this, |known| known.min(this)));
             }
-            _ => return Err(format!("`{at}.timeout` is not a number of seconds")),
+            _ => {
+                return Err(Message::new(
+                    format!("`{at}.timeout` is not a number of seconds"),
+                    "kamal-proxy waits that many seconds for each probe",
+                    "write a number above zero: `timeout: 5`",
+                ));
+            }
         }
     }
     Ok((path, timeout))
 }
 
+#[cfg(feature = "deploy-yml")]
 /// `key` of a mapping, also where a merge key (`<<: *defaults`) brings it in,
 /// as YAML 1.1 and Kamal's reader (Ruby's Psych) have it; `BadValue` if absent.
 fn field<'a>(node: &'a yaml_rust2::Yaml, key: &str) -> &'a yaml_rust2::Yaml {
@@ -175,9 +215,11 @@ fn field<'a>(node: &'a yaml_rust2::Yaml, key: &str) -> &'a yaml_rust2::Yaml {
     }
 }
 
+#[cfg(feature = "deploy-yml")]
 /// What `<%= .. %>` becomes when ERB is taken out of a file to read it.
 const ERB_VALUE: &str = "<%=erb%>";
 
+#[cfg(feature = "deploy-yml")]
 /// `text` without its ERB tags: `<% .. %>` and `<%# .. %>` removed, `<%= .. %>`
 /// replaced by a marker that still reads as ERB where a value is needed.
 fn without_erb(text: &str) -> String {
@@ -200,38 +242,44 @@ fn without_erb(text: &str) -> String {
     out
 }
 
-fn erb(at: &str, value: &str) -> Result<(), String> {
+#[cfg(feature = "deploy-yml")]
+fn erb(at: &str, value: &str) -> Result<(), Message> {
     if value.contains("<%") {
         let shown = match value {
             ERB_VALUE => String::new(),
-            value => format!(" ({value:?})"),
+            value => format!(": {value:?}"),
         };
-        return Err(format!(
-            "`{at}` is ERB{shown}, which only Kamal evaluates; write the value plainly so \
-             that the app can be checked against it at compile time"
+        return Err(Message::new(
+            format!("`{at}` is ERB"),
+            format!("only Kamal evaluates ERB{shown}"),
+            "write the value plainly, so that the app can be checked against it",
         ));
     }
     Ok(())
 }
 
 /// The error for a deploy.yml whose healthcheck path no request can match.
+#[cfg(feature = "deploy-yml")]
 fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
     let reason = crate::path_rules::problem(&deploy.path)?;
     let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
-    Some(syn::Error::new(
-        file.span(),
-        format!(
-            "{}: `{at}` is {:?}, which no request can match ({reason}), so kamal-proxy's \
-             probe could never be answered; fix it in the file",
-            file.value(),
-            deploy.path
-        ),
-    ))
+    Some(
+        Message::new(
+            format!("invalid healthcheck path in {}", file.value()),
+            format!(
+                "`{at}` is {:?}: {reason}; kamal-proxy's probe could never match it",
+                deploy.path
+            ),
+            "fix it in the file",
+        )
+        .at(file.span()),
+    )
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "deploy-yml"))]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn found(at: &str, path: &str) -> Option<Found> {
         Some((format!("{at}.path"), path.to_owned()))
@@ -266,7 +314,7 @@ mod tests {
             ))
         );
         let yaml = "proxy: {healthcheck: {path: /a}}\nservers:\n  web:\n    proxy:\n      healthcheck:\n        path: /b\n";
-        let error = parse(yaml).unwrap_err();
+        let error = parse(yaml).unwrap_err().to_string();
         assert!(error.contains("`proxy.healthcheck.path` is \"/a\" but `servers.web.proxy.healthcheck.path` is \"/b\""), "{error}");
         // A list of hosts has no roles.
         assert_eq!(parse("servers:\n  - 1.1.1.1\n"), Ok((None, None)));
@@ -274,7 +322,9 @@ mod tests {
 
     #[test]
     fn erb_where_a_value_is_needed() {
-        let error = parse("proxy:\n  healthcheck:\n    path: <%= ENV['HEALTH'] %>\n").unwrap_err();
+        let error = parse("proxy:\n  healthcheck:\n    path: <%= ENV['HEALTH'] %>\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`proxy.healthcheck.path` is ERB"), "{error}");
         // ERB elsewhere is fine.
         let yaml = "registry:\n  password: <%= ENV['PASSWORD'] %>\nproxy:\n  healthcheck:\n    path: /up\n";
@@ -283,10 +333,12 @@ mod tests {
 
     #[test]
     fn unreadable_yaml() {
-        let error = parse("proxy:\n  healthcheck: [\n").unwrap_err();
+        let error = parse("proxy:\n  healthcheck: [\n").unwrap_err().to_string();
         assert!(error.starts_with("not readable as YAML"), "{error}");
-        let error = parse("<% if x %>\nproxy:\n - a: [\n<% end %>\n").unwrap_err();
-        assert!(error.contains("it uses ERB"), "{error}");
+        let error = parse("<% if x %>\nproxy:\n - a: [\n<% end %>\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("with its ERB"), "{error}");
     }
 
     #[test]
@@ -303,9 +355,9 @@ mod tests {
         );
         // A healthcheck value that is ERB is still one, in such a file too.
         let yaml = "<% if true %>\nproxy:\n  healthcheck:\n    path: <%= ENV['P'] %>\n<% end %>\n";
-        let error = parse(yaml).unwrap_err();
+        let error = parse(yaml).unwrap_err().to_string();
         assert!(
-            error.contains("`proxy.healthcheck.path` is ERB,"),
+            error.contains("`proxy.healthcheck.path` is ERB\n"),
             "{error}"
         );
     }
@@ -336,17 +388,25 @@ mod tests {
 
     #[test]
     fn bad_values() {
-        let error = parse("proxy:\n  healthcheck:\n    path: 12\n").unwrap_err();
+        let error = parse("proxy:\n  healthcheck:\n    path: 12\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("is not a string"), "{error}");
-        let error = parse("proxy:\n  healthcheck:\n    timeout: soon\n").unwrap_err();
+        let error = parse("proxy:\n  healthcheck:\n    timeout: soon\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("not a number of seconds"), "{error}");
     }
 
     #[test]
     fn a_missing_file_says_where_it_looked() {
-        let error = read_from(Path::new("/nonexistent"), "config/deploy.yml").unwrap_err();
+        let error = read_from(Path::new("/nonexistent"), "config/deploy.yml")
+            .unwrap_err()
+            .to_string();
         assert!(
-            error.starts_with("cannot read config/deploy.yml (entity not found)"),
+            error.starts_with(
+                "cannot read config/deploy.yml\n= note: entity not found at /nonexistent/config/deploy.yml"
+            ),
             "{error}"
         );
         let deploy = read_from(Path::new("/nonexistent"), "config/deploy.yml");

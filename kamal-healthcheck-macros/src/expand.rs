@@ -1,39 +1,63 @@
-//! Writes the annotated function with the healthcheck installed.
+//! Writes the annotated function anew from the [`Plan`]: all the code the
+//! attribute generates is written here.
+//!
+//! Names the expansion binds are made at [`Span::mixed_site`], so they can
+//! neither clash with the user's names nor appear in an error about them.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, ItemFn};
+use syn::{AttrStyle, Block, Expr, Ident, ItemFn, Stmt};
 
+use crate::check::{Form, Plan, Readiness};
 use crate::function::{Function, Returns};
+use crate::serve::Recogniser;
 
-/// The function, its body run as before and the healthcheck route added to the
-/// router it returns, after everything the body did to it: `Router::layer` wraps
-/// only the routes that exist when it is called, so nothing the body added sees a
-/// request for `path`, and normal requests pay nothing for it.
-///
-/// With readiness arguments, `checked` builds the `HealthCheckLayer` whose checks
-/// the route runs; it is evaluated first, while the arguments it clones are there.
-/// `tracking` (an `include_bytes!` of deploy.yml, or nothing) goes at the top of
-/// the body.
-pub(crate) fn expand(
-    function: &Function,
-    path: &str,
-    krate: &TokenStream,
-    tracking: TokenStream,
-    checked: Option<TokenStream>,
-) -> TokenStream {
-    let Function { item, ty, returns } = function;
-    let Some(ty) = ty else {
-        unreachable!("a function without a return type is expanded in its serving form");
-    };
+/// The function with the healthcheck installed.
+pub(crate) fn expand(function: &Function, plan: &Plan, serve: &Recogniser) -> TokenStream {
     let ItemFn {
         attrs,
         vis,
         sig,
         block,
         ..
-    } = item;
+    } = &function.item;
+    // Inner attributes (`#![allow(..)]` at the top of the body) stay at the top of
+    // the function's body, where they apply to all of it.
+    let (outer, inner): (Vec<_>, Vec<_>) = attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Outer));
+    let tracking = &plan.tracking;
+    let body = match &plan.form {
+        Form::Returns(returns) => returning(function, block, plan, *returns),
+        Form::Serves { arguments } => serving(block, plan, arguments, serve),
+    };
+    quote! {
+        #(#outer)*
+        #vis #sig {
+            #(#inner)*
+            #tracking
+            #body
+        }
+    }
+}
+
+fn name(text: &str) -> Ident {
+    Ident::new(text, Span::mixed_site())
+}
+
+/// The body of a function that returns the router: the body runs as before,
+/// and the healthcheck route is added to the router it returns, after
+/// everything the body did to it: `Router::layer` wraps only the routes that
+/// exist when it is called, so nothing the body added sees a request for the
+/// path, and normal requests pay nothing for it.
+fn returning(function: &Function, block: &Block, plan: &Plan, returns: Returns) -> TokenStream {
+    let Some(ty) = &function.ty else {
+        unreachable!("a function without a return type returns no router");
+    };
+    let Plan { path, krate, .. } = plan;
+    let sig = &function.item.sig;
+    let block = inspect_layers(block.to_token_stream(), krate);
     // The body runs in a closure (an `async` block for an `async fn`) so that its
     // `return`s and `?`s keep their meaning; its type is the declared return type.
     // `impl Trait` may name a function's return type, but not a closure's or a
@@ -44,114 +68,267 @@ pub(crate) fn expand(
     } else {
         quote!((move || -> #ty #block)())
     };
-    // Inner attributes (`#![allow(..)]` at the top of the body) stay at the top of
-    // the function's body, where they apply to all of it.
-    let (outer, inner): (Vec<_>, Vec<_>) = attrs
-        .iter()
-        .partition(|attr| matches!(attr.style, AttrStyle::Outer));
-    let (setup, route) = match checked {
+    let (router, layer) = (name("router"), name("layer"));
+    // The checks' layer is built first, while the arguments it clones are there.
+    let (setup, route) = match &plan.readiness {
         None => (quote!(), quote!(#krate::__private::Route)),
-        Some(layer) => (
-            // `check(queue = async { .. })` is awaited in an `async move` block of
-            // its own; the lint about that is not the user's to fix.
-            quote!(
-                #[allow(clippy::redundant_async_block)]
-                let kamal_healthcheck_layer = #layer;
-            ),
-            quote!(#krate::__private::CheckedRoute::from_layer(&kamal_healthcheck_layer)),
-        ),
+        Some(readiness) => {
+            let built = healthcheck_layer(plan, readiness);
+            (
+                quote!(let #layer = #built;),
+                quote!(#krate::__private::CheckedRoute::from_layer(&#layer)),
+            )
+        }
     };
     // Spanned on the return type, so a type without `route_service` is reported there.
     // Through `install`, so that axum's panic on a route already at the path (a
     // `.route(..)` with a constant path, say) comes with what to do about it.
-    let add = quote_spanned!(ty.span()=> move || router.route_service(#path, #route));
+    let add = quote_spanned!(ty.span()=> move || #router.route_service(#path, #route));
     let install = match returns {
         Returns::Router => quote!(#krate::__private::install(#path, #add)),
         Returns::Wrapped => {
-            quote!(router.map(|router| #krate::__private::install(#path, #add)))
+            quote!(#router.map(|#router| #krate::__private::install(#path, #add)))
         }
     };
     quote! {
-        #(#outer)*
-        #vis #sig {
-            #(#inner)*
-            #tracking
-            #setup
-            #[allow(clippy::redundant_closure_call)]
-            let router: #ty = #body;
-            #install
-        }
+        #setup
+        #[allow(clippy::redundant_closure_call)]
+        let #router: #ty = #body;
+        #install
     }
 }
 
-/// The function that serves the app, as written, with the service of each
-/// `axum::serve` call inside the healthcheck: `HealthCheckLayer` at `path`, or
-/// the one `checked` builds (evaluated at the call, where the local variables
-/// its checks clone are in scope). Nothing the function serves can see the probe
-/// first, and normal requests pay one path comparison.
+/// The body of a function that serves the app: as written, with the app of
+/// each `serve` call inside the healthcheck, so that nothing the function
+/// serves sees the probe first, and normal requests pay one path comparison.
 ///
-/// The variables the checks use (those `checked` names) are copied as soon as
-/// they are bound, and the checks are given those copies, so the body may move
-/// them.
-pub(crate) fn expand_serving(
-    function: &Function,
-    path: &str,
-    krate: &TokenStream,
-    tracking: TokenStream,
-    checked: Option<(TokenStream, Vec<syn::Ident>)>,
-) -> TokenStream {
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-        ..
-    } = &function.item;
-    let (outer, inner): (Vec<_>, Vec<_>) = attrs
+/// The checks are built at each call, from copies of the variables they use:
+/// each variable is copied as soon as it is bound (at the top of the body for
+/// the arguments), and copied again for each statement that holds `serve`
+/// calls, so that the body may move it and several tasks may each serve.
+fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) -> TokenStream {
+    let krate = &plan.krate;
+    let captured: &[Ident] = plan
+        .readiness
+        .as_ref()
+        .map_or(&[], |readiness| &readiness.captured);
+    let mut block = block.clone();
+    let saved_arguments: Vec<Stmt> = arguments
         .iter()
-        .partition(|attr| matches!(attr.style, AttrStyle::Outer));
-    let (layer, captured) = match checked {
-        None => (
-            quote!(#krate::HealthCheckLayer::with_path(#path)),
-            Vec::new(),
-        ),
-        Some((layer, captured)) => {
-            let saved = captured.iter().map(crate::serve::saved);
-            let layer = quote!({
-                #(let #captured = ::core::clone::Clone::clone(&#saved);)*
-                #[allow(clippy::redundant_async_block)]
-                let kamal_healthcheck_layer = #layer;
-                kamal_healthcheck_layer
+        .filter(|name| captured.contains(name))
+        .map(|name| copy(&saved(name), quote!(#name)))
+        .collect();
+    let mut top = true;
+    serve.each_block(&mut block, &mut |block| {
+        let mut saved_here: Vec<&Ident> = Vec::new();
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        if std::mem::take(&mut top) {
+            stmts.extend(saved_arguments.iter().cloned());
+            saved_here.extend(arguments.iter().filter(|name| captured.contains(name)));
+        }
+        for stmt in std::mem::take(&mut block.stmts) {
+            if serve.count(stmt.to_token_stream()) > 0 {
+                for name in &saved_here {
+                    let saved = saved(name);
+                    stmts.push(copy(&in_use(name), quote!(#saved)));
+                }
+            }
+            let bound: Vec<&Ident> = match &stmt {
+                Stmt::Local(local) => crate::syntax::bindings(&local.pat)
+                    .into_iter()
+                    .filter(|binding| binding.by_ref.is_none())
+                    .map(|binding| &binding.ident)
+                    .filter_map(|bound| captured.iter().find(|name| *name == bound))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            stmts.push(stmt);
+            for name in bound {
+                stmts.push(copy(&saved(name), quote!(#name)));
+                saved_here.retain(|known| *known != name);
+                saved_here.push(name);
+            }
+        }
+        block.stmts = stmts;
+    });
+    let layer = || match &plan.readiness {
+        None => {
+            let path = &plan.path;
+            quote!(#krate::HealthCheckLayer::with_path(#path))
+        }
+        Some(readiness) => {
+            let built = healthcheck_layer(plan, readiness);
+            let copies = readiness.captured.iter().map(|name| {
+                let copy = in_use(name);
+                quote!(let #name = ::core::clone::Clone::clone(&#copy);)
             });
-            (layer, captured)
+            quote!({ #(#copies)* #built })
         }
     };
-    let mut block = (**block).clone();
-    // Every name the arguments bind, destructured ones included, as the checks
-    // may use them.
-    let arguments: Vec<syn::Ident> = sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            syn::FnArg::Typed(typed) => Some(crate::model::bindings(&typed.pat)),
-            syn::FnArg::Receiver(_) => None,
-        })
-        .flatten()
-        .map(|binding| binding.ident.clone())
-        .collect();
-    crate::serve::save(&mut block, &captured, &arguments);
     let stmts = &block.stmts;
-    let body = crate::serve::rewrite(quote!(#(#stmts)*), &|service| {
-        crate::serve::wrap(service, &layer, krate)
-    });
-    quote! {
-        #(#outer)*
-        #vis #sig {
-            #(#inner)*
-            #tracking
-            #body
-        }
+    let body = inspect_layers(quote!(#(#stmts)*), krate);
+    serve.rewrite(body, &|listener, app| {
+        let served = served(krate, &layer(), app);
+        quote!(#listener, #served)
+    })
+}
+
+/// The make-service `serve` is given instead of `app`: the same one, each
+/// service it makes inside the healthcheck. A `HealthCheck` placed around
+/// `app` by hand is reported by rustc, on `app`.
+fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr) -> TokenStream {
+    let value = name("app");
+    let inspect = inspect(krate, &value, app.span());
+    quote!({
+        let #value = #app;
+        #inspect
+        #krate::__private::Served::new(#layer, #value)
+    })
+}
+
+/// Asks rustc whether `value` is a healthcheck placed by hand; an error goes
+/// on `span`, the user's tokens that made the value.
+fn inspect(krate: &TokenStream, value: &Ident, span: Span) -> TokenStream {
+    // The import is the expansion's (unused when the error is reported); the
+    // call is the user's tokens', where rustc puts the error.
+    let at = respan(krate.clone(), span);
+    let call = quote_spanned!(span=> #at::__private::Inspect::of(&#value).not_hand_placed());
+    quote!({
+        #[allow(unused_imports)]
+        use #krate::__private::NotHandPlaced as _;
+        #call;
+    })
+}
+
+/// `tokens`, every one of them at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// The copy of `name` kept for the checks from where it is bound.
+fn saved(name: &Ident) -> Ident {
+    Ident::new(
+        &format!("__kamal_healthcheck_saved_{name}"),
+        Span::mixed_site(),
+    )
+}
+
+/// The copy of `name` made for the `serve` calls of one statement; located at
+/// the user's `name`, so that a check that names a variable not in scope at
+/// the call is reported there, under that name.
+fn in_use(name: &Ident) -> Ident {
+    Ident::new(
+        &name.to_string(),
+        Span::mixed_site().located_at(name.span()),
+    )
+}
+
+fn copy(to: &Ident, from: TokenStream) -> Stmt {
+    syn::parse_quote!(let #to = ::core::clone::Clone::clone(&#from);)
+}
+
+/// The `HealthCheckLayer` the readiness settings describe, at `plan`'s path
+/// (for the log: the route is registered at the path itself). Each check
+/// clones the names it uses, once when it is made and again for each run.
+fn healthcheck_layer(plan: &Plan, readiness: &Readiness) -> TokenStream {
+    let Plan { path, krate, .. } = plan;
+    let millis = |duration: std::time::Duration| duration.as_millis() as u64;
+    let mut layer = quote!(#krate::HealthCheckLayer::with_path(#path));
+    if let Some(timeout) = readiness.timeout {
+        let millis = millis(timeout);
+        layer = quote!(#layer.timeout(::core::time::Duration::from_millis(#millis)));
     }
+    if let Some((span, deadline)) = readiness.deadline {
+        let millis = millis(deadline);
+        layer =
+            quote_spanned!(span=> #layer.deadline(::core::time::Duration::from_millis(#millis)));
+    }
+    if let Some((span, cache_for)) = readiness.cache_for {
+        let millis = millis(cache_for);
+        layer =
+            quote_spanned!(span=> #layer.cache_for(::core::time::Duration::from_millis(#millis)));
+    }
+    if let Some(show) = &readiness.error_details {
+        layer = quote!(#layer.error_details(#show));
+    }
+    if let Some(gate) = &readiness.gate {
+        layer = quote_spanned!(gate.span()=> #layer.gate(&(#gate)));
+    }
+    for check in &readiness.checks {
+        let (name, future, captured) = (check.name.to_string(), &check.future, &check.captured);
+        let clones = quote!(#(let #captured = ::core::clone::Clone::clone(&#captured);)*);
+        layer = quote_spanned!(future.span()=> #layer.check(#name, {
+            #clones
+            move || {
+                #clones
+                async move { (#future).await }
+            }
+        }));
+    }
+    // `check(queue = async { .. })` is awaited in an `async move` block of its
+    // own; the lint about that is not the user's to fix.
+    let value = name("layer");
+    quote!({
+        #[allow(clippy::redundant_async_block)]
+        let #value = #layer;
+        #value
+    })
+}
+
+/// `tokens` with the argument of every `.layer(..)` and `.route_layer(..)`
+/// call, and of `into_make_service(..)` written as a function, handed to
+/// rustc first, which reports a healthcheck placed by hand among them
+/// whatever it is called (`use .. as ..`, a re-export, an alias).
+fn inspect_layers(tokens: TokenStream, krate: &TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = TokenStream::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let TokenTree::Group(group) = token else {
+            token.to_tokens(&mut out);
+            continue;
+        };
+        let stream = inspect_layers(group.stream(), krate);
+        let called = i >= 2
+            && group.delimiter() == Delimiter::Parenthesis
+            && match (&tokens[i - 2], &tokens[i - 1]) {
+                (TokenTree::Punct(dot), TokenTree::Ident(method)) if dot.as_char() == '.' => {
+                    method == "layer" || method == "route_layer"
+                }
+                (TokenTree::Punct(colon), TokenTree::Ident(function)) if colon.as_char() == ':' => {
+                    function == "into_make_service"
+                        || function == "into_make_service_with_connect_info"
+                }
+                _ => false,
+            };
+        let stream = match syn::parse2::<Expr>(stream.clone()) {
+            Ok(arg) if called => {
+                let value = name("layer");
+                let inspect = inspect(krate, &value, arg.span());
+                quote!({
+                    let #value = #arg;
+                    #inspect
+                    #value
+                })
+            }
+            _ => stream,
+        };
+        let mut inner = Group::new(group.delimiter(), stream);
+        inner.set_span(group.span());
+        inner.to_tokens(&mut out);
+    }
+    out
 }
 
 /// `ty` with every `impl Trait` in it replaced by `_`.

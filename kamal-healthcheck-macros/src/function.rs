@@ -1,8 +1,11 @@
-//! The annotated item: it must be a function that returns the router.
+//! The annotated item: it must be a function, which returns the router or
+//! serves the app.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Item, ItemFn, ReturnType, Type};
+
+use crate::errors::Message;
 
 /// How the function returns its router.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -19,7 +22,9 @@ pub(crate) struct Function {
     pub(crate) item: ItemFn,
     /// The declared return type, if any.
     pub(crate) ty: Option<Type>,
-    pub(crate) returns: Returns,
+    /// How it returns a router; `None` when it cannot return one: no return
+    /// type, or `()` in place of the router (`-> Result<(), E>`).
+    pub(crate) returns: Option<Returns>,
 }
 
 /// Reads the annotated item as a function that can carry the attribute.
@@ -27,24 +32,31 @@ pub(crate) fn read(item: TokenStream) -> Result<Function, syn::Error> {
     let item: Item = syn::parse2(item)?;
     let function = match item {
         Item::Fn(function) => function,
-        other => return Err(syn::Error::new_spanned(head(&other), NOT_A_FUNCTION)),
+        other => {
+            return Err(Message::new(
+                "`#[kamal_healthcheck]` goes on a function",
+                "it installs the healthcheck in the router a function returns, or around \
+                 what it serves",
+                "put it on `fn app() -> Router`, or on the function that calls \
+                 `axum::serve`, such as `main`",
+            )
+            .on(head(&other)));
+        }
     };
     let sig = &function.sig;
     if let Some(constness) = &sig.constness {
-        return Err(syn::Error::new_spanned(
-            constness,
-            "`#[kamal_healthcheck]` cannot go on a `const fn`: installing the healthcheck calls \
-             `Router::route_service`, which is not `const`; remove `const`",
-        ));
+        return Err(Message::new(
+            "`#[kamal_healthcheck]` cannot go on a `const fn`",
+            "installing the healthcheck calls `Router::route_service`, which is not `const`",
+            "remove `const`",
+        )
+        .on(constness));
     }
     let ty = match &sig.output {
         ReturnType::Type(_, ty) => Some((**ty).clone()),
         ReturnType::Default => None,
     };
-    let returns = match ty.as_ref().and_then(last_segment).as_deref() {
-        Some("Result" | "Option") => Returns::Wrapped,
-        _ => Returns::Router,
-    };
+    let returns = ty.as_ref().and_then(returns);
     Ok(Function {
         ty,
         item: function,
@@ -52,28 +64,30 @@ pub(crate) fn read(item: TokenStream) -> Result<Function, syn::Error> {
     })
 }
 
-/// The error for a function that neither returns a router nor serves one.
-pub(crate) fn neither(function: &ItemFn) -> syn::Error {
-    let sig = &function.sig;
-    let (fn_token, ident) = (&sig.fn_token, &sig.ident);
-    let mut tokens = quote!(#fn_token #ident);
-    sig.paren_token.surround(&mut tokens, |inner| {
-        quote::ToTokens::to_tokens(&sig.inputs, inner)
-    });
-    syn::Error::new_spanned(
-        tokens,
-        format!(
-            "`{ident}` neither returns a router nor serves one, so there is nowhere to install \
-             the healthcheck; `#[kamal_healthcheck]` goes on the function that builds your axum \
-             router (`fn app() -> Router`, or `Result<Router, E>`, `Option<Router>`) or on the \
-             one that serves it (with `axum::serve(listener, app)` in its body, such as `main`)"
-        ),
-    )
+/// How a function of return type `ty` returns a router, if it can.
+fn returns(ty: &Type) -> Option<Returns> {
+    match ty {
+        Type::Tuple(unit) if unit.elems.is_empty() => None,
+        Type::Paren(inner) => returns(&inner.elem),
+        Type::Group(inner) => returns(&inner.elem),
+        Type::Path(path) => {
+            let last = path.path.segments.last()?;
+            if last.ident != "Result" && last.ident != "Option" {
+                return Some(Returns::Router);
+            }
+            // `Result<(), E>`, `io::Result<()>`: no router inside.
+            let first = match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => args.args.first(),
+                _ => None,
+            };
+            match first {
+                Some(syn::GenericArgument::Type(inner)) if returns(inner).is_none() => None,
+                _ => Some(Returns::Wrapped),
+            }
+        }
+        _ => Some(Returns::Router),
+    }
 }
-
-const NOT_A_FUNCTION: &str = "`#[kamal_healthcheck]` goes on the function that builds your axum \
-    router (a `fn` returning `Router`, `Result<Router, E>` or `Option<Router>`) or on the one \
-    that serves it (`axum::serve(listener, app)` in its body, such as `main`)";
 
 /// The tokens that name an item (`struct Config`), where an error about it goes.
 fn head(item: &Item) -> TokenStream {
@@ -111,23 +125,5 @@ fn head(item: &Item) -> TokenStream {
             quote!(#keyword #ty)
         }
         other => quote!(#other),
-    }
-}
-
-/// Whether the return type is written `Router` (or `Router<S>`, `axum::Router`).
-pub(crate) fn names_router(ty: Option<&Type>) -> bool {
-    ty.and_then(last_segment).as_deref() == Some("Router")
-}
-
-fn last_segment(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string()),
-        Type::Group(group) => last_segment(&group.elem),
-        Type::Paren(paren) => last_segment(&paren.elem),
-        _ => None,
     }
 }

@@ -9,11 +9,19 @@
 //! [`StepKind::Other`], never guessed at. Closures, `async` blocks, macros and
 //! nested items are not read: what they return is not what the function returns.
 //!
-//! Steps live in an arena and chains refer to them by index, so a step shared by
-//! several returned values (a `let` used in two branches) is one step, and a
-//! mistake in it is reported once.
+//! Steps live in an arena and chains share their beginnings (a chain is its
+//! last step and the chain before it), so a step shared by several returned
+//! values (a `let` used in two branches) is one step, a mistake in it is
+//! reported once, and the reading stays linear in the body: a branch that may
+//! add one route copies no chain.
 
-use syn::{Block, Expr, ExprCall, ExprMethodCall, Ident, Lit, LitStr, Pat, PatIdent, Stmt};
+use std::rc::Rc;
+
+use quote::ToTokens;
+use syn::{Block, Expr, ExprMethodCall, Ident, LitStr, Pat, Stmt};
+
+use crate::serve::Recogniser;
+use crate::syntax::{bindings, function_path, string_literal};
 
 /// Index of a [`Step`] in [`Model::steps`].
 pub(crate) type StepId = usize;
@@ -29,12 +37,56 @@ pub(crate) struct Model {
     /// The `?`s that return from the function itself (not from a closure or
     /// an `async` block in it).
     pub(crate) tries: Vec<syn::token::Question>,
+    /// How many `serve` calls the body holds: with any, the function serves
+    /// the app, and the chains are those of what it serves.
+    pub(crate) serve_calls: usize,
+    /// The names bound by `let` in the blocks that hold a `serve` call: the
+    /// local variables a check written at the call may use.
+    pub(crate) locals: Vec<Ident>,
+    /// What names `axum::serve` in the body.
+    pub(crate) serve: Recogniser,
+    /// Calls of a bare `serve` with two arguments that the recogniser cannot
+    /// tell are axum's.
+    pub(crate) unresolved_serve: Vec<proc_macro2::Span>,
 }
 
-/// A value built by a chain of method calls on a root expression.
-#[derive(Clone)]
-pub(crate) struct Chain {
-    pub(crate) steps: Vec<StepId>,
+/// A value built by a chain of method calls on a root expression: its last
+/// step and the chain before it.
+#[derive(Clone, Default)]
+pub(crate) struct Chain(Option<Rc<Link>>);
+
+pub(crate) struct Link {
+    step: StepId,
+    before: Chain,
+}
+
+impl Chain {
+    fn then(&self, step: StepId) -> Self {
+        Self(Some(Rc::new(Link {
+            step,
+            before: self.clone(),
+        })))
+    }
+
+    /// The steps, in the order they apply.
+    pub(crate) fn steps(&self) -> Vec<StepId> {
+        let mut steps = Vec::new();
+        let mut link = &self.0;
+        while let Some(current) = link {
+            steps.push(current.step);
+            link = &current.before.0;
+        }
+        steps.reverse();
+        steps
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
 }
 
 /// One method call of a chain.
@@ -63,33 +115,77 @@ pub(crate) enum StepKind {
 }
 
 impl Model {
-    /// Reads `body`, the block of the annotated function.
+    /// Reads `body`, the block of the annotated function: the routers it
+    /// returns or, when it calls `axum::serve`, the services it serves (the
+    /// app before its conversion into a make-service), read inside `async`
+    /// blocks too.
     pub(crate) fn read(body: &Block) -> Self {
-        let mut reader = Reader::default();
-        let (tail, _) = reader.block(body, &Env::default());
-        reader.model.returned.extend(tail);
-        reader.model
-    }
-
-    /// Reads `body`, the block of a function that serves the app: the chains are
-    /// those of the services given to `axum::serve` (the app before its
-    /// conversion into a make-service), read inside `async` blocks too.
-    pub(crate) fn read_served(body: &Block) -> Self {
+        let serve = Recogniser::new(body);
+        let serve_calls = serve.count(body.to_token_stream());
         let mut reader = Reader {
-            serving: true,
-            ..Reader::default()
+            serving: serve_calls > 0,
+            model: Model {
+                serve,
+                ..Model::default()
+            },
         };
-        reader.block(body, &Env::default());
-        reader.model
+        let (tail, _) = reader.block(body, &mut Env::default());
+        let mut model = reader.model;
+        model.serve_calls = serve_calls;
+        if serve_calls > 0 {
+            model.locals = locals(&model.serve, body);
+        } else {
+            model.returned.extend(tail);
+            model.unresolved_serve = bare_serves(body.to_token_stream());
+        }
+        model
     }
+}
+
+/// Calls `serve(a, b)` of a bare `serve`, wherever they stand.
+fn bare_serves(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::Span> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut found = Vec::new();
+    for level in crate::syntax::levels(tokens) {
+        for (i, token) in level.iter().enumerate() {
+            let TokenTree::Ident(ident) = token else {
+                continue;
+            };
+            let preceded = i > 0
+                && matches!(&level[i - 1], TokenTree::Punct(punct) if punct.as_char() == '.' || punct.as_char() == ':');
+            let called = matches!(level.get(i + 1), Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis);
+            if ident == "serve" && called && !preceded {
+                found.push(ident.span());
+            }
+        }
+    }
+    found
+}
+
+/// The names bound by `let` in `body` and the blocks within it that hold a
+/// `serve` call, before or after it.
+fn locals(serve: &Recogniser, body: &Block) -> Vec<Ident> {
+    let mut found: Vec<Ident> = Vec::new();
+    serve.each_block(&mut body.clone(), &mut |block| {
+        for stmt in &block.stmts {
+            if let Stmt::Local(local) = stmt {
+                for binding in bindings(&local.pat) {
+                    if !found.contains(&binding.ident) {
+                        found.push(binding.ident.clone());
+                    }
+                }
+            }
+        }
+    });
+    found
 }
 
 /// Bindings in scope, the latest last: each name with the chains its value may
 /// have been built by (`None` where a pattern binds it to something unknown), and
 /// whether the entry is a binding (`let`, a pattern) or an assignment to an
-/// earlier binding. A few dozen names at most, so a vector searched from the end
-/// does.
-#[derive(Clone, Default)]
+/// earlier binding. A block's entries are taken off when it ends, so nothing is
+/// copied to enter a block or a branch.
+#[derive(Default)]
 struct Env(Vec<(String, Option<Vec<Chain>>, Entry)>);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -118,17 +214,18 @@ impl Env {
         self.0.push((name, Some(value), Entry::Binding));
     }
 
-    fn assign(&mut self, name: String, mut value: Vec<Chain>) {
-        value.truncate(MAX_ALTERNATIVES);
-        self.0.push((name, Some(value), Entry::Assignment));
+    fn assign(&mut self, name: String, value: Vec<Chain>) {
+        self.0
+            .push((name, Some(alternatives(value)), Entry::Assignment));
     }
 
     fn remove(&mut self, name: String) {
         self.0.push((name, None, Entry::Binding));
     }
 
-    /// The assignments made since the first `len` entries to names bound before them.
-    fn updates_since(&self, len: usize) -> Updates {
+    /// Takes off the entries after the first `len`, and returns the
+    /// assignments they made to names bound before them.
+    fn leave(&mut self, len: usize) -> Updates {
         let mut shadowed: Vec<&str> = Vec::new();
         let mut updates: Updates = Vec::new();
         for (name, value, entry) in &self.0[len..] {
@@ -144,6 +241,7 @@ impl Env {
                 }
             }
         }
+        self.0.truncate(len);
         updates
     }
 
@@ -162,7 +260,7 @@ impl Env {
                     None => value.extend(self.get(name).into_iter().flatten().cloned()),
                 }
             }
-            merged.push((name.clone(), value));
+            merged.push((name.clone(), alternatives(value)));
         }
         merged
     }
@@ -172,6 +270,20 @@ impl Env {
             self.assign(name, value);
         }
     }
+}
+
+/// `value` without repeated chains, and at most [`MAX_ALTERNATIVES`] of them.
+fn alternatives(value: Vec<Chain>) -> Vec<Chain> {
+    let mut kept: Vec<Chain> = Vec::with_capacity(value.len().min(MAX_ALTERNATIVES));
+    for chain in value {
+        if kept.len() == MAX_ALTERNATIVES {
+            break;
+        }
+        if !kept.iter().any(|known| known.same(&chain)) {
+            kept.push(chain);
+        }
+    }
+    kept
 }
 
 #[derive(Default)]
@@ -184,29 +296,29 @@ struct Reader {
 impl Reader {
     /// Reads a block in its own scope; returns the chains of its tail value and
     /// the assignments it made to names bound outside it.
-    fn block(&mut self, block: &Block, outer: &Env) -> (Vec<Chain>, Updates) {
-        let mut env = outer.clone();
+    fn block(&mut self, block: &Block, env: &mut Env) -> (Vec<Chain>, Updates) {
+        let len = env.0.len();
         let mut tail = Vec::new();
         for (i, stmt) in block.stmts.iter().enumerate() {
             match stmt {
                 Stmt::Local(local) => {
                     let value = match &local.init {
                         Some(init) => {
-                            let value = self.value(&init.expr, &env);
+                            let value = self.value(&init.expr, env);
                             if let Some((_, diverge)) = &init.diverge {
-                                self.value(diverge, &env);
+                                self.value(diverge, env);
                             }
                             value
                         }
                         None => Vec::new(),
                     };
-                    unbind(&local.pat, &mut env);
-                    if let Some(name) = single_binding(&local.pat) {
+                    unbind(&local.pat, env);
+                    if let Some(name) = crate::syntax::single_binding(&local.pat) {
                         env.insert(name.to_string(), value);
                     }
                 }
                 Stmt::Expr(expr, semi) => {
-                    let (value, updates) = self.flow(expr, &env);
+                    let (value, updates) = self.flow(expr, env);
                     env.apply(updates);
                     if semi.is_none() && i + 1 == block.stmts.len() {
                         tail = value;
@@ -215,21 +327,22 @@ impl Reader {
                 Stmt::Item(_) | Stmt::Macro(_) => {}
             }
         }
-        (tail, env.updates_since(outer.0.len()))
+        (tail, env.leave(len))
     }
 
     /// [`value`](Self::value) of an expression in statement position, with the
     /// assignments its blocks make to outer names: merged over the branches of
     /// an `if` or `match` (one of which runs), and over a loop's body and its
     /// absence (it may run no time).
-    fn flow(&mut self, expr: &Expr, env: &Env) -> (Vec<Chain>, Updates) {
+    fn flow(&mut self, expr: &Expr, env: &mut Env) -> (Vec<Chain>, Updates) {
         match expr {
             Expr::Block(block) => self.block(&block.block, env),
             Expr::Unsafe(block) => self.block(&block.block, env),
             Expr::If(branch) => {
-                let mut scope = env.clone();
-                self.condition(&branch.cond, &mut scope);
-                let (mut value, then) = self.block(&branch.then_branch, &scope);
+                let len = env.0.len();
+                self.condition(&branch.cond, env);
+                let (mut value, then) = self.block(&branch.then_branch, env);
+                env.leave(len);
                 let otherwise = match &branch.else_branch {
                     Some((_, otherwise)) => {
                         let (other, updates) = self.flow(otherwise, env);
@@ -244,12 +357,13 @@ impl Reader {
                 self.value(&choice.expr, env);
                 let (mut value, mut arms) = (Vec::new(), Vec::new());
                 for arm in &choice.arms {
-                    let mut scope = env.clone();
-                    unbind(&arm.pat, &mut scope);
+                    let len = env.0.len();
+                    unbind(&arm.pat, env);
                     if let Pat::Guard(guarded) = &arm.pat {
-                        self.value(&guarded.guard, &scope);
+                        self.value(&guarded.guard, env);
                     }
-                    let (arm_value, updates) = self.flow(&arm.body, &scope);
+                    let (arm_value, updates) = self.flow(&arm.body, env);
+                    env.leave(len);
                     value.extend(arm_value);
                     arms.push(updates);
                 }
@@ -257,15 +371,17 @@ impl Reader {
             }
             Expr::ForLoop(each) => {
                 self.value(&each.expr, env);
-                let mut scope = env.clone();
-                unbind(&each.pat, &mut scope);
-                let (_, body) = self.block(&each.body, &scope);
+                let len = env.0.len();
+                unbind(&each.pat, env);
+                let (_, body) = self.block(&each.body, env);
+                env.leave(len);
                 (Vec::new(), env.merge(&[body, Vec::new()]))
             }
             Expr::While(repeat) => {
-                let mut scope = env.clone();
-                self.condition(&repeat.cond, &mut scope);
-                let (_, body) = self.block(&repeat.body, &scope);
+                let len = env.0.len();
+                self.condition(&repeat.cond, env);
+                let (_, body) = self.block(&repeat.body, env);
+                env.leave(len);
                 (Vec::new(), env.merge(&[body, Vec::new()]))
             }
             Expr::Loop(repeat) => {
@@ -289,7 +405,7 @@ impl Reader {
     }
 
     /// The chains `expr` may evaluate to, recording every `return` inside it.
-    fn value(&mut self, expr: &Expr, env: &Env) -> Vec<Chain> {
+    fn value(&mut self, expr: &Expr, env: &mut Env) -> Vec<Chain> {
         match expr {
             Expr::MethodCall(call) => self.method_chain(call, env),
             Expr::Path(path) => {
@@ -304,14 +420,15 @@ impl Reader {
                 self.root(expr, env)
             }
             Expr::Call(call) => {
-                if self.serving && is_axum_serve(call) {
-                    self.value(&call.args[0], env);
-                    let app = crate::serve::served(&call.args[1]).app;
-                    let served = self.value(app, env);
-                    self.model.returned.extend(served);
-                    return Vec::new();
+                if self.serving {
+                    if let Some((listener, app)) = self.model.serve.call(call) {
+                        self.value(listener, env);
+                        let served = self.value(app, env);
+                        self.model.returned.extend(served);
+                        return Vec::new();
+                    }
                 }
-                if let Some(name) = call_name(call) {
+                if let Some(name) = function_path(call).and_then(|mut path| path.pop()) {
                     // `Ok(router)` and `Some(router)` return the router inside;
                     // `Err(..)` returns none.
                     if (name == "Ok" || name == "Some") && call.args.len() == 1 {
@@ -337,7 +454,11 @@ impl Reader {
             | Expr::Match(_)
             | Expr::ForLoop(_)
             | Expr::While(_)
-            | Expr::Loop(_) => self.flow(expr, env).0,
+            | Expr::Loop(_) => {
+                let (value, updates) = self.flow(expr, env);
+                env.apply(updates);
+                value
+            }
             Expr::Return(ret) => {
                 if let Some(returned) = &ret.expr {
                     let value = self.value(returned, env);
@@ -366,7 +487,7 @@ impl Reader {
             }
             Expr::Tuple(tuple) => {
                 self.read_all(tuple.elems.iter(), env);
-                vec![chain()]
+                vec![Chain::default()]
             }
             Expr::Struct(literal) => {
                 self.read_all(literal.fields.iter().map(|field| &field.expr), env);
@@ -394,7 +515,7 @@ impl Reader {
         }
     }
 
-    fn read_all<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>, env: &Env) {
+    fn read_all<'e>(&mut self, exprs: impl IntoIterator<Item = &'e Expr>, env: &mut Env) {
         for expr in exprs {
             self.value(expr, env);
         }
@@ -402,7 +523,7 @@ impl Reader {
 
     /// A chain of method calls, read from its root outwards without recursion, so
     /// a router with hundreds of routes costs no stack.
-    fn method_chain(&mut self, outermost: &ExprMethodCall, env: &Env) -> Vec<Chain> {
+    fn method_chain(&mut self, outermost: &ExprMethodCall, env: &mut Env) -> Vec<Chain> {
         let mut calls = vec![outermost];
         let mut receiver = &*outermost.receiver;
         while let Expr::MethodCall(call) = receiver {
@@ -413,13 +534,13 @@ impl Reader {
         for call in calls.into_iter().rev() {
             let step = self.step(call, env);
             for chain in &mut chains {
-                chain.steps.push(step);
+                *chain = chain.then(step);
             }
         }
         chains
     }
 
-    fn step(&mut self, call: &ExprMethodCall, env: &Env) -> StepId {
+    fn step(&mut self, call: &ExprMethodCall, env: &mut Env) -> StepId {
         let method = call.method.to_string();
         let args: Vec<&Expr> = call.args.iter().collect();
         let literal = |i: usize| args.get(i).and_then(|arg| string_literal(arg));
@@ -456,65 +577,11 @@ impl Reader {
 
     /// The root of a chain: any expression, whose own calls are read for the
     /// `return`s they may hold.
-    fn root(&mut self, expr: &Expr, env: &Env) -> Vec<Chain> {
+    fn root(&mut self, expr: &Expr, env: &mut Env) -> Vec<Chain> {
         if let Expr::Call(call) = expr {
             self.read_all(call.args.iter(), env);
         }
-        vec![chain()]
-    }
-}
-
-fn chain() -> Chain {
-    Chain { steps: Vec::new() }
-}
-
-fn string_literal(expr: &Expr) -> Option<LitStr> {
-    match expr {
-        Expr::Lit(literal) => match &literal.lit {
-            Lit::Str(string) => Some(string.clone()),
-            _ => None,
-        },
-        Expr::Group(inner) => string_literal(&inner.expr),
-        Expr::Paren(inner) => string_literal(&inner.expr),
-        _ => None,
-    }
-}
-
-/// The segments of a call's function path: `["Router", "new"]`, `["Ok"]`.
-fn function_path(call: &ExprCall) -> Option<Vec<String>> {
-    match &*call.func {
-        Expr::Path(func) => Some(
-            func.path
-                .segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-/// `axum::serve(listener, service)`, or `serve(..)` imported from axum.
-fn is_axum_serve(call: &ExprCall) -> bool {
-    call.args.len() == 2
-        && matches!(
-            function_path(call).as_deref(),
-            Some([serve]) | Some([_, serve]) if serve == "serve"
-        )
-        && function_path(call).is_some_and(|path| path.len() == 1 || path[0] == "axum")
-}
-
-/// The last segment of a call's function path: `Ok`, `new`, `from_fn`.
-fn call_name(call: &ExprCall) -> Option<String> {
-    function_path(call)?.pop()
-}
-
-/// The name a `let` binds, when it binds exactly one.
-pub(crate) fn single_binding(pat: &Pat) -> Option<&Ident> {
-    match pat {
-        Pat::Ident(binding) if binding.subpat.is_none() => Some(&binding.ident),
-        Pat::Type(typed) => single_binding(&typed.pat),
-        _ => None,
+        vec![Chain::default()]
     }
 }
 
@@ -523,32 +590,6 @@ fn unbind(pat: &Pat, env: &mut Env) {
     for binding in bindings(pat) {
         env.remove(binding.ident.to_string());
     }
-}
-
-/// Every name a pattern binds, with how (`ref`, `mut`): `state`,
-/// `AppState { db, .. }`, `(a, Some(b))`, `x @ 1..`.
-pub(crate) fn bindings(pat: &Pat) -> Vec<&PatIdent> {
-    let mut found = Vec::new();
-    let mut pending = vec![pat];
-    while let Some(pat) = pending.pop() {
-        match pat {
-            Pat::Ident(binding) => {
-                found.push(binding);
-                pending.extend(binding.subpat.as_ref().map(|(_, sub)| &**sub));
-            }
-            Pat::Type(typed) => pending.push(&typed.pat),
-            Pat::Reference(reference) => pending.push(&reference.pat),
-            Pat::Paren(paren) => pending.push(&paren.pat),
-            Pat::Guard(guarded) => pending.push(&guarded.pat),
-            Pat::Or(or) => pending.extend(&or.cases),
-            Pat::Slice(slice) => pending.extend(&slice.elems),
-            Pat::Tuple(tuple) => pending.extend(&tuple.elems),
-            Pat::TupleStruct(tuple) => pending.extend(&tuple.elems),
-            Pat::Struct(fields) => pending.extend(fields.fields.iter().map(|f| &*f.pat)),
-            _ => {}
-        }
-    }
-    found
 }
 
 /// The direct subexpressions of expressions the reader does not model, read only

@@ -4,27 +4,20 @@
 use proc_macro2::TokenStream;
 use syn::LitStr;
 
+use crate::errors::Message;
+
 /// The `Probe` expression for the deploy.yml named by `input`, or the error to
 /// show on it.
 pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
     let file: LitStr = syn::parse2(input).map_err(|error| {
-        syn::Error::new(
-            error.span(),
-            "expected the path of Kamal's config file, relative to this crate's Cargo.toml: \
-             `deploy_probe!(\"config/deploy.yml\")`",
+        Message::new(
+            "expected the path of Kamal's config file",
+            "it is read at compile time, relative to this crate's Cargo.toml",
+            "write `deploy_probe!(\"config/deploy.yml\")`",
         )
+        .at(error.span())
     })?;
-    from_file(&file)
-}
-
-#[cfg(not(feature = "deploy-yml"))]
-fn from_file(file: &LitStr) -> Result<TokenStream, syn::Error> {
-    Err(crate::needs_deploy_yml(file, "`deploy_probe!`"))
-}
-
-#[cfg(feature = "deploy-yml")]
-fn from_file(file: &LitStr) -> Result<TokenStream, syn::Error> {
-    let deploy = crate::deploy::read(file)?;
+    let deploy = crate::deploy::read(&file, "`deploy_probe!`")?;
     let path = &deploy.path;
     let timeout = deploy.timeout.map(|timeout| {
         let millis = timeout.as_millis() as u64;

@@ -1,257 +1,231 @@
-//! The attribute on the function that serves the app: its `axum::serve(listener,
-//! service)` calls, found in the body's tokens (inside `async` blocks too, as
-//! `#[tokio::main]` writes them), and each rewritten to serve the same app with
-//! the healthcheck outermost in front of it.
+//! The one recogniser of `axum::serve(listener, app)` calls, for the model and
+//! the expansion alike, and the walk over the blocks that hold them.
+//!
+//! A call is recognised by what its name refers to: `axum::serve`,
+//! `::axum::serve` and `axum::serve::serve` as written, or a name the function
+//! body imports from there (`use axum::serve;`, `use axum::serve as run;`). A
+//! bare `serve` imported elsewhere cannot be told from a function of the app's
+//! own that is also called `serve`, so it is not taken for axum's. Calls are
+//! found in the body's tokens, so also inside `async` blocks (where
+//! `#[tokio::main]` puts the body) and macros.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::ToTokens;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Block, Expr, GenericArgument, Ident, Stmt, Token};
+use syn::{Block, Expr, Item, Stmt, Token, UseTree};
 
-/// How many `serve` calls `tokens` holds.
-pub(crate) fn calls(tokens: TokenStream) -> usize {
-    crate::tokens::levels(tokens)
-        .map(|level| {
-            (0..level.len())
-                .filter(|&i| arguments(&level, i).is_some())
-                .count()
-        })
-        .sum()
+/// What names `axum::serve` in a function body.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Recogniser {
+    /// The names the body imports `axum::serve` as.
+    imported: Vec<String>,
 }
 
-/// The listener and service of a `serve(listener, service)` call whose `serve`
-/// is `tokens[i]`: `axum::serve`, or a bare `serve` (imported with
-/// `use axum::serve`); not a method (`.serve(..)`) nor another path's `serve`.
-fn arguments(tokens: &[TokenTree], i: usize) -> Option<(Expr, Expr)> {
-    let TokenTree::Ident(ident) = &tokens[i] else {
-        return None;
-    };
-    if ident != "serve" {
-        return None;
+impl Recogniser {
+    /// The recogniser for `body`, with the names its `use` items give
+    /// `axum::serve`.
+    pub(crate) fn new(body: &Block) -> Self {
+        let mut imported = Vec::new();
+        let mut pending: Vec<&Block> = vec![body];
+        while let Some(block) = pending.pop() {
+            for stmt in &block.stmts {
+                if let Stmt::Item(Item::Use(item)) = stmt {
+                    imports(&item.tree, &mut Vec::new(), &mut imported);
+                }
+                if let Stmt::Item(Item::Fn(_)) = stmt {
+                    continue;
+                }
+                if let Stmt::Expr(Expr::Block(inner), _) = stmt {
+                    pending.push(&inner.block);
+                }
+            }
+        }
+        Self { imported }
     }
-    let Some(TokenTree::Group(group)) = tokens.get(i + 1) else {
-        return None;
-    };
-    if group.delimiter() != Delimiter::Parenthesis {
-        return None;
+
+    /// Whether the path `segments` (without arguments) names `axum::serve`.
+    fn names_serve(&self, segments: &[String]) -> bool {
+        match segments {
+            [name] => self.imported.contains(name),
+            [axum, serve] => axum == "axum" && serve == "serve",
+            [axum, module, serve] => axum == "axum" && module == "serve" && serve == "serve",
+            _ => false,
+        }
     }
-    let punct = |at: usize, c: char| matches!(tokens.get(at), Some(TokenTree::Punct(punct)) if punct.as_char() == c);
-    let qualified = i >= 1 && punct(i - 1, ':');
-    if qualified {
-        // Only `axum::serve` (or `::axum::serve`).
-        let axum = i >= 3
-            && punct(i - 2, ':')
-            && matches!(&tokens[i - 3], TokenTree::Ident(name) if name == "axum");
-        if !axum {
+
+    /// A `serve` call recognised in a syntax tree, with its two arguments.
+    pub(crate) fn call<'e>(&self, call: &'e syn::ExprCall) -> Option<(&'e Expr, &'e Expr)> {
+        if !self.names_serve(&crate::syntax::function_path(call)?) {
             return None;
         }
-    } else if i >= 1 && punct(i - 1, '.') {
-        return None;
-    }
-    let args = syn::parse::Parser::parse2(
-        Punctuated::<Expr, Token![,]>::parse_terminated,
-        group.stream(),
-    )
-    .ok()?;
-    let mut args = args.into_iter();
-    match (args.next(), args.next(), args.next()) {
-        (Some(listener), Some(service), None) => Some((listener, service)),
-        _ => None,
-    }
-}
-
-/// `tokens` with the service of every `serve` call wrapped by `wrap`.
-pub(crate) fn rewrite(tokens: TokenStream, wrap: &dyn Fn(&Expr) -> TokenStream) -> TokenStream {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = TokenStream::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        if let Some((listener, service)) = arguments(&tokens, i) {
-            let TokenTree::Group(group) = &tokens[i + 1] else {
-                unreachable!("`arguments` checked that a group follows");
-            };
-            tokens[i].to_tokens(&mut out);
-            let wrapped = wrap(&service);
-            let mut args = Group::new(Delimiter::Parenthesis, quote!(#listener, #wrapped));
-            args.set_span(group.span());
-            args.to_tokens(&mut out);
-            i += 2;
-            continue;
-        }
-        match &tokens[i] {
-            TokenTree::Group(group) => {
-                let mut inner = Group::new(group.delimiter(), rewrite(group.stream(), wrap));
-                inner.set_span(group.span());
-                inner.to_tokens(&mut out);
-            }
-            other => other.to_tokens(&mut out),
-        }
-        i += 1;
-    }
-    out
-}
-
-/// How `axum::serve` is given the app: the app itself, and the conversion into
-/// a make-service that was written (or `into_make_service` for the app itself).
-pub(crate) struct Served<'e> {
-    pub(crate) app: &'e Expr,
-    /// `into_make_service_with_connect_info::<T>`'s `T`, when it is that one.
-    connect_info: Option<GenericArgument>,
-    /// The function written to convert it (`ServiceExt::<Request>::into_make_service`),
-    /// kept as written so that its imports stay in use.
-    function: Option<&'e Expr>,
-}
-
-/// Reads the service argument of `axum::serve`: `app`,
-/// `app.into_make_service()`, `app.into_make_service_with_connect_info::<T>()`,
-/// or `ServiceExt::<Request>::into_make_service(app)` (and `..._with_connect_info::<T>(app)`).
-pub(crate) fn served(service: &Expr) -> Served<'_> {
-    let converted = match service {
-        Expr::MethodCall(call) if call.args.is_empty() => {
-            let generic = call
-                .turbofish
-                .as_ref()
-                .and_then(|turbofish| turbofish.args.first().cloned());
-            conversion(&call.method, generic, &call.receiver, None)
-        }
-        Expr::Call(call) if call.args.len() == 1 => match &*call.func {
-            Expr::Path(path) => path.path.segments.last().and_then(|last| {
-                let generic = match &last.arguments {
-                    syn::PathArguments::AngleBracketed(args) => args.args.first().cloned(),
-                    _ => None,
-                };
-                conversion(&last.ident, generic, &call.args[0], Some(&call.func))
-            }),
+        match (call.args.len(), call.args.first(), call.args.last()) {
+            (2, Some(listener), Some(app)) => Some((listener, app)),
             _ => None,
-        },
-        Expr::Paren(inner) => return served(&inner.expr),
-        Expr::Group(inner) => return served(&inner.expr),
-        _ => None,
-    };
-    converted.unwrap_or(Served {
-        app: service,
-        connect_info: None,
-        function: None,
-    })
-}
-
-/// `app` converted by `name` (with `generic`, written as the method's turbofish
-/// or the function's last path segment's), if `name` is one of the two
-/// make-service conversions `axum::serve` takes.
-fn conversion<'e>(
-    name: &Ident,
-    generic: Option<GenericArgument>,
-    app: &'e Expr,
-    function: Option<&'e Expr>,
-) -> Option<Served<'e>> {
-    let connect_info = match name.to_string().as_str() {
-        "into_make_service" => None,
-        "into_make_service_with_connect_info" => Some(generic?),
-        _ => return None,
-    };
-    Some(Served {
-        app,
-        connect_info,
-        function,
-    })
-}
-
-/// The service `axum::serve` gets instead of `service`: the same app inside
-/// `layer` (a `HealthCheckLayer` expression), as the make-service that was
-/// asked for (`ConnectInfo` keeps reaching the handlers: axum adds it to each
-/// request, which the healthcheck passes on as it is).
-pub(crate) fn wrap(service: &Expr, layer: &TokenStream, krate: &TokenStream) -> TokenStream {
-    let Served {
-        app,
-        connect_info,
-        function,
-    } = served(service);
-    let span = service.span();
-    let wrapped = quote_spanned!(span=> #krate::__private::Layer::layer(&#layer, #app));
-    if let Some(function) = function {
-        return quote!(#function(#wrapped));
-    }
-    let service_ext = quote_spanned!(span=> ::axum::ServiceExt::<::axum::extract::Request>);
-    match connect_info {
-        Some(info) => quote_spanned!(span=>
-            #service_ext::into_make_service_with_connect_info::<#info>(#wrapped)
-        ),
-        None => quote_spanned!(span=> #service_ext::into_make_service(#wrapped)),
-    }
-}
-
-/// The name of the copy of `name` kept for the checks.
-pub(crate) fn saved(name: &Ident) -> Ident {
-    format_ident!("kamal_healthcheck_saved_{}", name)
-}
-
-/// The names bound by `let` in the blocks that hold a `serve` call, before or
-/// after it: the local variables a check written at the call may use.
-pub(crate) fn locals(block: &Block) -> Vec<Ident> {
-    let mut found = Vec::new();
-    each_let(&mut block.clone(), &mut |name| {
-        if !found.contains(name) {
-            found.push(name.clone());
         }
-        None
-    });
-    found
+    }
+
+    /// How many `serve` calls `tokens` holds.
+    pub(crate) fn count(&self, tokens: TokenStream) -> usize {
+        crate::syntax::levels(tokens)
+            .map(|level| {
+                (0..level.len())
+                    .filter(|&i| self.token_call(&level, i).is_some())
+                    .count()
+            })
+            .sum()
+    }
 }
 
-/// Keeps a copy of each of `names` (the variables the checks use) as soon as it
-/// is bound, so that the body may move the variable before the `serve` call
-/// where the checks are built: at the top of the body for the function's
-/// arguments, and after each `let` of one of them in the blocks that hold the
-/// `serve` call (those [`locals`] finds).
-pub(crate) fn save(block: &mut Block, names: &[Ident], arguments: &[Ident]) {
-    each_let(block, &mut |name| names.contains(name).then(|| copy(name)));
-    let copies = arguments
-        .iter()
-        .filter(|name| names.contains(name))
-        .map(copy);
-    block.stmts.splice(0..0, copies.collect::<Vec<_>>());
+/// Adds to `found` the names `tree` imports `axum::serve` as; `path` is the
+/// path that leads to `tree`.
+fn imports(tree: &UseTree, path: &mut Vec<String>, found: &mut Vec<String>) {
+    let is_serve = |path: &[String], name: &syn::Ident| {
+        let mut full: Vec<String> = path.to_vec();
+        full.push(name.to_string());
+        full == ["axum", "serve"] || full == ["axum", "serve", "serve"]
+    };
+    match tree {
+        UseTree::Path(inner) => {
+            path.push(inner.ident.to_string());
+            imports(&inner.tree, path, found);
+            path.pop();
+        }
+        UseTree::Name(name) if is_serve(path, &name.ident) => found.push(name.ident.to_string()),
+        UseTree::Rename(rename) if is_serve(path, &rename.ident) => {
+            found.push(rename.rename.to_string());
+        }
+        UseTree::Group(group) => {
+            for tree in &group.items {
+                imports(tree, path, found);
+            }
+        }
+        _ => {}
+    }
 }
 
-fn copy(name: &Ident) -> Stmt {
-    let saved = saved(name);
-    syn::parse_quote!(let #saved = ::core::clone::Clone::clone(&#name);)
+/// A `serve` call recognised in tokens, its arguments.
+struct TokenCall {
+    listener: Expr,
+    app: Expr,
 }
 
-/// Calls `after` with the name of each `let` (of one name) in `block` and in
-/// the blocks within it that hold a `serve` call, and puts the statement it
-/// returns, if any, right after that `let`.
-fn each_let(block: &mut Block, after: &mut dyn FnMut(&Ident) -> Option<Stmt>) {
-    let mut stmts = Vec::with_capacity(block.stmts.len());
-    for mut stmt in std::mem::take(&mut block.stmts) {
-        if calls(stmt.to_token_stream()) > 0 {
-            let expr = match &mut stmt {
+impl Recogniser {
+    fn token_call(&self, tokens: &[TokenTree], i: usize) -> Option<TokenCall> {
+        let TokenTree::Ident(ident) = &tokens[i] else {
+            return None;
+        };
+        let Some(TokenTree::Group(group)) = tokens.get(i + 1) else {
+            return None;
+        };
+        if group.delimiter() != Delimiter::Parenthesis {
+            return None;
+        }
+        let punct = |at: usize, c: char| matches!(tokens.get(at), Some(TokenTree::Punct(punct)) if punct.as_char() == c);
+        // The path back from the name: `ident ::` pairs, and a leading `::`.
+        let mut segments = vec![ident.to_string()];
+        let mut start = i;
+        while start >= 3 && punct(start - 1, ':') && punct(start - 2, ':') {
+            let TokenTree::Ident(segment) = &tokens[start - 3] else {
+                break;
+            };
+            segments.insert(0, segment.to_string());
+            start -= 3;
+        }
+        if start >= 1 && punct(start - 1, '.') {
+            // A method, `.serve(..)`, is some other type's.
+            return None;
+        }
+        if !self.names_serve(&segments) {
+            return None;
+        }
+        let args = syn::parse::Parser::parse2(
+            Punctuated::<Expr, Token![,]>::parse_terminated,
+            group.stream(),
+        )
+        .ok()?;
+        let mut args = args.into_iter();
+        match (args.next(), args.next(), args.next()) {
+            (Some(listener), Some(app), None) => Some(TokenCall { listener, app }),
+            _ => None,
+        }
+    }
+
+    /// `tokens` with every `serve` call replaced by what `replace` writes for it
+    /// (the arguments, from its listener and its app).
+    pub(crate) fn rewrite(
+        &self,
+        tokens: TokenStream,
+        replace: &dyn Fn(&Expr, &Expr) -> TokenStream,
+    ) -> TokenStream {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while i < tokens.len() {
+            if let Some(call) = self.token_call(&tokens, i) {
+                // The path stays as written (its import stays in use); the
+                // arguments are what `replace` writes.
+                out.push(tokens[i].clone());
+                let mut args =
+                    Group::new(Delimiter::Parenthesis, replace(&call.listener, &call.app));
+                args.set_span(tokens[i + 1].span());
+                out.push(TokenTree::Group(args));
+                i += 2;
+                continue;
+            }
+            match &tokens[i] {
+                TokenTree::Group(group) => {
+                    let mut inner =
+                        Group::new(group.delimiter(), self.rewrite(group.stream(), replace));
+                    inner.set_span(group.span());
+                    out.push(TokenTree::Group(inner));
+                }
+                other => out.push(other.clone()),
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
+
+    /// Calls `visit` on `block` and on every block within it that holds a `serve`
+    /// call (`async` blocks, where `#[tokio::main]` puts the body; blocks; what is
+    /// awaited or spawned), outer blocks first. `visit` may change the block's
+    /// statements; the blocks within are those of the changed statements.
+    pub(crate) fn each_block(&self, block: &mut Block, visit: &mut dyn FnMut(&mut Block)) {
+        visit(block);
+        for stmt in &mut block.stmts {
+            if self.count(stmt.to_token_stream()) == 0 {
+                continue;
+            }
+            let expr = match stmt {
                 Stmt::Local(local) => local.init.as_mut().map(|init| &mut *init.expr),
                 Stmt::Expr(expr, _) => Some(expr),
                 _ => None,
             };
             if let Some(expr) = expr {
-                each_let_in(expr, after);
+                self.blocks_in(expr, visit);
             }
         }
-        let inserted = match &stmt {
-            Stmt::Local(local) => crate::model::single_binding(&local.pat).and_then(&mut *after),
-            _ => None,
-        };
-        stmts.push(stmt);
-        stmts.extend(inserted);
     }
-    block.stmts = stmts;
-}
 
-/// Into the blocks where a `serve` call may stand: `async` blocks (where
-/// `#[tokio::main]` puts the body), plain blocks, and what is awaited.
-fn each_let_in(expr: &mut Expr, after: &mut dyn FnMut(&Ident) -> Option<Stmt>) {
-    match expr {
-        Expr::Async(inner) => each_let(&mut inner.block, after),
-        Expr::Block(inner) => each_let(&mut inner.block, after),
-        Expr::Await(inner) => each_let_in(&mut inner.base, after),
-        Expr::MethodCall(call) => each_let_in(&mut call.receiver, after),
-        _ => {}
+    fn blocks_in(&self, expr: &mut Expr, visit: &mut dyn FnMut(&mut Block)) {
+        match expr {
+            Expr::Async(inner) => self.each_block(&mut inner.block, visit),
+            Expr::Block(inner) => self.each_block(&mut inner.block, visit),
+            Expr::Await(inner) => self.blocks_in(&mut inner.base, visit),
+            Expr::MethodCall(call) => {
+                self.blocks_in(&mut call.receiver, visit);
+                for arg in &mut call.args {
+                    self.blocks_in(arg, visit);
+                }
+            }
+            // `tokio::spawn(async move { .. })`.
+            Expr::Call(call) => {
+                for arg in &mut call.args {
+                    self.blocks_in(arg, visit);
+                }
+            }
+            Expr::Paren(inner) => self.blocks_in(&mut inner.expr, visit),
+            _ => {}
+        }
     }
 }

@@ -40,7 +40,17 @@ fn no_gate() -> Router { Router::new() }
 #[kamal_healthcheck(chek(db = state.ping()))]
 fn misspelled(state: Db) -> Router { let _ = state; Router::new() }
 
+#[kamal_healthcheck(check(db = state.ping()), deadline = "1s", deadline = "1500ms")]
+fn deadline_twice(state: Db) -> Router { let _ = state; Router::new() }
+
+#[kamal_healthcheck(gate = gate(), error_details = true, gate = gate(), error_details = false)]
+fn gate_and_details_twice() -> Router { Router::new() }
+
+#[kamal_healthcheck(cache_for = "1s", timeout = "5s", cache_for = "0s", timeout = "6s")]
+fn cache_and_timeout_twice() -> Router { Router::new() }
+
 fn main() {
     let _ = (unnamed(Db), not_a_list(Db), same_name(Db), at_the_proxy_timeout(), zero_deadline());
     let _ = (fractional(), not_a_string(), not_a_bool(), no_gate(), misspelled(Db));
+    let _ = (deadline_twice(Db), gate_and_details_twice(), cache_and_timeout_twice());
 }

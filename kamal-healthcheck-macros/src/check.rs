@@ -1,0 +1,516 @@
+//! Every rule the attribute applies, from what was read (the arguments, the
+//! function, the model of its body, deploy.yml) to a [`Plan`] of what to
+//! install, or the errors that say why it cannot: each one on the tokens at
+//! fault, all of them reported together.
+
+use std::time::Duration;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::{Expr, Ident, LitBool, LitStr};
+
+use crate::args::Args;
+use crate::errors::{Errors, Message};
+use crate::function::{Function, Returns};
+use crate::model::{Chain, Model, StepKind};
+
+/// kamal-proxy's default healthcheck path.
+const DEFAULT_PATH: &str = "/up";
+/// kamal-proxy gives each probe 5 seconds unless deploy.yml says otherwise.
+const KAMAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The checks' deadline unless set.
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+
+/// What the expansion installs.
+pub(crate) struct Plan {
+    /// The path the healthcheck answers.
+    pub(crate) path: String,
+    /// How the expansion names the runtime crate.
+    pub(crate) krate: TokenStream,
+    /// What makes the build rerun when deploy.yml changes (or nothing).
+    pub(crate) tracking: TokenStream,
+    pub(crate) form: Form,
+    /// Readiness checks and settings, if any were given.
+    pub(crate) readiness: Option<Readiness>,
+}
+
+/// Where the healthcheck goes.
+pub(crate) enum Form {
+    /// In the router the function returns.
+    Returns(Returns),
+    /// Around what the function's `serve` calls serve; the names the
+    /// function's arguments bind, which the checks may use.
+    Serves { arguments: Vec<Ident> },
+}
+
+/// The readiness settings, checked.
+pub(crate) struct Readiness {
+    /// kamal-proxy's timeout, when not the default.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) deadline: Option<(Span, Duration)>,
+    pub(crate) cache_for: Option<(Span, Duration)>,
+    pub(crate) error_details: Option<LitBool>,
+    pub(crate) gate: Option<Expr>,
+    pub(crate) checks: Vec<Check>,
+    /// Every name the checks use, once each: each is cloned into the checks.
+    pub(crate) captured: Vec<Ident>,
+}
+
+/// A check, with the names of the function's inputs its future uses.
+pub(crate) struct Check {
+    pub(crate) name: Ident,
+    pub(crate) future: Expr,
+    pub(crate) captured: Vec<Ident>,
+}
+
+/// Applies every rule; the errors go to `errors`. `None` says to emit the
+/// function as written, with the errors collected (if any): rustc then
+/// reports what is the user's to fix in the user's terms.
+pub(crate) fn plan(
+    args: Args,
+    function: &Function,
+    model: &Model,
+    errors: &mut Errors,
+) -> Option<Plan> {
+    twice(function, errors);
+    let form = match form(function, model) {
+        Ok(form) => form,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    // A `?` in a function that returns `Router` is the user's mistake, which
+    // rustc reports in the user's terms on the function as written; in the
+    // closure the expansion runs the body in, it would speak of that closure.
+    if matches!(form, Form::Returns(Returns::Router)) && !model.tries.is_empty() {
+        return None;
+    }
+    let krate = match &args.krate {
+        Some(path) => path.to_token_stream(),
+        None => quote::quote!(::kamal_healthcheck),
+    };
+    let deployed = match deployed(&args, errors) {
+        Ok(deployed) => deployed,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    let body = function.item.block.to_token_stream();
+    hand_placed(body, &deployed.path, deployed.explicit, errors);
+    routes_at_path(model, &deployed.path, errors);
+    let readiness = readiness(&args, function, model, deployed.timeout, errors);
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(Plan {
+        path: deployed.path,
+        krate,
+        tracking: deployed.tracking,
+        form,
+        readiness,
+    })
+}
+
+/// The attribute written twice on one function: each would install a
+/// healthcheck, and axum would panic on the second route at the path.
+fn twice(function: &Function, errors: &mut Errors) {
+    for attr in &function.item.attrs {
+        let named = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "kamal_healthcheck");
+        if named {
+            errors.push(
+                Message::new(
+                    "`#[kamal_healthcheck]` is written twice on this function",
+                    "each would install its own healthcheck, and only one can answer the probe",
+                    "keep one, with all the arguments",
+                )
+                .on(attr),
+            );
+        }
+    }
+}
+
+/// Where the healthcheck goes: around what the function serves, if it calls
+/// `serve`, else in the router it returns.
+fn form(function: &Function, model: &Model) -> Result<Form, syn::Error> {
+    let sig = &function.item.sig;
+    if model.serve_calls > 0 {
+        // Every name the arguments bind, destructured ones included, as the
+        // checks may use them.
+        let arguments = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(typed) => Some(crate::syntax::bindings(&typed.pat)),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .flatten()
+            .map(|binding| binding.ident.clone())
+            .collect();
+        return Ok(Form::Serves { arguments });
+    }
+    match function.returns {
+        Some(returns) => Ok(Form::Returns(returns)),
+        None => {
+            let (fn_token, ident) = (&sig.fn_token, &sig.ident);
+            let mut tokens = quote::quote!(#fn_token #ident);
+            sig.paren_token
+                .surround(&mut tokens, |inner| sig.inputs.to_tokens(inner));
+            tokens.extend(sig.output.to_token_stream());
+            let headline = format!("`{ident}` neither returns a router nor serves one");
+            let help = "put the attribute on the function that returns the `Router`, or on the \
+                        one that calls `axum::serve`";
+            match model.unresolved_serve.first() {
+                // A bare `serve` the attribute cannot see is axum's: said on it.
+                Some(serve) => Err(Message::new(
+                    headline,
+                    "this `serve` is not `axum::serve` as far as the attribute can see: a \
+                     function of the app's own, or imported outside this function",
+                    format!("{help}; if this is axum's, write `axum::serve(..)`"),
+                )
+                .at(*serve)),
+                None => Err(Message::new(
+                    headline,
+                    "the healthcheck goes in the router a function returns, or around what \
+                     `axum::serve` serves",
+                    help,
+                )
+                .on(tokens)),
+            }
+        }
+    }
+}
+
+/// What deploy.yml (or the arguments) say about the path and timeout.
+struct Deployed<'a> {
+    path: String,
+    /// Whether the path is stated (by `path` or deploy.yml), not the default.
+    explicit: bool,
+    tracking: TokenStream,
+    /// deploy.yml's timeout, with the `deploy` literal.
+    timeout: Option<(&'a LitStr, Duration)>,
+}
+
+/// The healthcheck path, and deploy.yml's timeout. With `deploy`, the path
+/// comes from deploy.yml, and a `path` that disagrees with it is an error.
+fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn::Error> {
+    let Some(file) = &args.deploy else {
+        return Ok(Deployed {
+            path: args
+                .path
+                .as_ref()
+                .map_or_else(|| DEFAULT_PATH.to_owned(), LitStr::value),
+            explicit: args.path.is_some(),
+            tracking: TokenStream::new(),
+            timeout: None,
+        });
+    };
+    let deploy = crate::deploy::read(file, "`deploy`")?;
+    let name = file.value();
+    if let Some(path) = args
+        .path
+        .as_ref()
+        .filter(|path| path.value() != deploy.path)
+    {
+        let probed = match &deploy.path_at {
+            Some(at) => format!("{name} sets `{at}` to {:?}", deploy.path),
+            None => format!(
+                "{name} sets no healthcheck path, so kamal-proxy probes Kamal's default {:?}",
+                deploy.path
+            ),
+        };
+        errors.push(
+            Message::new(
+                "this is not the path kamal-proxy probes",
+                probed,
+                format!("make the two the same, or leave `path` out to read it from {name}"),
+            )
+            .at(path.span()),
+        );
+    }
+    Ok(Deployed {
+        tracking: deploy.tracking(),
+        timeout: deploy.timeout.map(|timeout| (file, timeout)),
+        path: deploy.path,
+        explicit: true,
+    })
+}
+
+/// The readiness settings, if any were given, with every name each check
+/// uses; `deployed` is deploy.yml's timeout.
+fn readiness(
+    args: &Args,
+    function: &Function,
+    model: &Model,
+    deployed: Option<(&LitStr, Duration)>,
+    errors: &mut Errors,
+) -> Option<Readiness> {
+    let timeout = timeout(args, deployed, errors);
+    args.readiness.as_ref()?;
+    // What the checks may use: the function's arguments, and when it serves
+    // the app, the local variables in scope at the `serve` call too.
+    let mut inputs = inputs(&function.item.sig);
+    inputs.extend(model.locals.iter().map(|name| Input {
+        name: name.clone(),
+        borrowed: false,
+    }));
+    let mut checks = Vec::new();
+    let mut captured: Vec<Ident> = Vec::new();
+    for check in &args.checks {
+        match captures(&check.future, &inputs) {
+            Ok(names) => {
+                for name in &names {
+                    if !captured.contains(name) {
+                        captured.push(name.clone());
+                    }
+                }
+                checks.push(Check {
+                    name: check.name.clone(),
+                    future: check.future.clone(),
+                    captured: names,
+                });
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    let span = |(literal, value): &(LitStr, Duration)| (literal.span(), *value);
+    Some(Readiness {
+        timeout,
+        deadline: args.deadline.as_ref().map(span),
+        cache_for: args.cache_for.as_ref().map(span),
+        error_details: args.error_details.clone(),
+        gate: args.gate.clone(),
+        checks,
+        captured,
+    })
+}
+
+/// Checks that the deadline ends before kamal-proxy's timeout: the one
+/// deploy.yml sets, or `timeout`, or Kamal's 5 s; the error names the one in
+/// force and where it came from. Returns the timeout to give the layer, if not
+/// the default.
+fn timeout(
+    args: &Args,
+    deployed: Option<(&LitStr, Duration)>,
+    errors: &mut Errors,
+) -> Option<Duration> {
+    let (timeout, source, at) = match (deployed, &args.timeout) {
+        (Some((file, value)), given) => {
+            let name = file.value();
+            if let Some((literal, given)) = given.as_ref().filter(|(_, given)| *given != value) {
+                errors.push(
+                    Message::new(
+                        "this is not the timeout kamal-proxy uses",
+                        format!(
+                            "{name} sets `proxy.healthcheck.timeout` to {value:?}, not {given:?}"
+                        ),
+                        format!(
+                            "make the two the same, or leave `timeout` out to read it from {name}"
+                        ),
+                    )
+                    .at(literal.span()),
+                );
+            }
+            (
+                value,
+                format!("{value:?}, set in {name}"),
+                Some(file.span()),
+            )
+        }
+        (None, Some((literal, value))) => (
+            *value,
+            format!("{value:?}, given by `timeout`"),
+            Some(literal.span()),
+        ),
+        (None, None) => (KAMAL_TIMEOUT, "5s, Kamal's default".to_owned(), None),
+    };
+    let (span, deadline, default) = match &args.deadline {
+        Some((literal, deadline)) => (Some(literal.span()), *deadline, ""),
+        None => (None, DEFAULT_DEADLINE, " (the default)"),
+    };
+    // Without checks, the default deadline bounds nothing.
+    let bounds = span.is_some() || !args.checks.is_empty();
+    if bounds && deadline >= timeout {
+        let raise = if at.is_none() {
+            "; if deploy.yml sets a longer timeout, give it with `timeout = \"10s\"`"
+        } else {
+            ""
+        };
+        let message = Message::new(
+            format!("a check deadline of {deadline:?}{default} is not below the timeout"),
+            format!("kamal-proxy gives up on a probe after {source}, before the checks are done"),
+            format!("give a `deadline` below {timeout:?}{raise}"),
+        );
+        match (span.or(at), &args.readiness) {
+            (Some(span), _) => errors.push(message.at(span)),
+            (None, Some(first)) => errors.push(message.on(first)),
+            (None, None) => {}
+        }
+    }
+    (timeout != KAMAL_TIMEOUT).then_some(timeout)
+}
+
+/// A name a check may use: an argument of the annotated function, or a local
+/// variable of a function that serves the app.
+struct Input {
+    name: Ident,
+    /// Whether it is a reference, which no check can keep.
+    borrowed: bool,
+}
+
+/// The names the function's arguments bind: plain ones (`state: AppState`) and
+/// those of destructuring patterns (`AppState { db, .. }: AppState`).
+fn inputs(sig: &syn::Signature) -> Vec<Input> {
+    let mut found = Vec::new();
+    for input in &sig.inputs {
+        let syn::FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let reference = matches!(&*typed.ty, syn::Type::Reference(_));
+        for binding in crate::syntax::bindings(&typed.pat) {
+            found.push(Input {
+                name: binding.ident.clone(),
+                borrowed: reference || binding.by_ref.is_some(),
+            });
+        }
+    }
+    found
+}
+
+/// The inputs a check's future uses, each cloned into the check.
+fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
+    let later = "checks run on later probes, after this function has returned";
+    let mut captured: Vec<Ident> = Vec::new();
+    for token in crate::syntax::levels(future.to_token_stream()).flatten() {
+        let TokenTree::Ident(ident) = token else {
+            continue;
+        };
+        if ident == "self" {
+            return Err(Message::new(
+                "a check cannot use `self`",
+                later,
+                "take what the check needs as an argument of this function (it is cloned \
+                 for the check)",
+            )
+            .at(ident.span()));
+        }
+        let Some(input) = inputs.iter().find(|input| input.name == ident) else {
+            continue;
+        };
+        if input.borrowed {
+            return Err(Message::new(
+                format!("a check cannot borrow `{ident}`"),
+                later,
+                format!("take `{ident}` by value (it is cloned for the check)"),
+            )
+            .at(ident.span()));
+        }
+        if !captured.contains(&input.name) {
+            captured.push(input.name.clone());
+        }
+    }
+    Ok(captured)
+}
+
+/// Every `HealthCheckLayer` named in the body, wherever it stands (in a
+/// closure, a macro, behind `#[cfg]`, given a constant path): the attribute
+/// installs the healthcheck itself, and a layer placed by hand beside it is at
+/// best redundant, and at worst answers with other settings, or never sees the
+/// probe while guards ahead of it do. (A layer under another name is found by
+/// rustc in the expansion: see `__private::Inspect`.)
+fn hand_placed(body: TokenStream, path: &str, explicit: bool, errors: &mut Errors) {
+    let default = if explicit { "" } else { " (its default)" };
+    for token in crate::syntax::levels(body).flatten() {
+        let TokenTree::Ident(ident) = token else {
+            continue;
+        };
+        if ident == "HealthCheckLayer" {
+            errors.push(hand_placed_layer(path, default).at(ident.span()));
+        }
+    }
+}
+
+/// The error for a `HealthCheckLayer` placed by hand in an annotated function.
+fn hand_placed_layer(path: &str, default: &str) -> Message {
+    Message::new(
+        "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`",
+        format!(
+            "the attribute answers {path:?}{default} ahead of everything this function adds; \
+             this layer's settings would never be used, or it would answer in its place"
+        ),
+        "remove it, and give its path and checks to the attribute: \
+         `#[kamal_healthcheck(path = \"..\", check(db = ..))]`",
+    )
+}
+
+/// Routes of the app's own at the healthcheck path, in every router the body
+/// returns or serves, at the prefix each is nested under.
+fn routes_at_path(model: &Model, path: &str, errors: &mut Errors) {
+    let mut pending: Vec<(&Chain, Option<String>)> = model
+        .returned
+        .iter()
+        .map(|chain| (chain, Some(String::new())))
+        .collect();
+    // Steps reported, and merge or nest steps entered: a router merged into
+    // every alternative of the routers around it (feature-flag `if`s at each
+    // level) is entered once per prefix, which keeps the steps visited linear in
+    // the body (the look-ups are lists: a body has a few hundred steps at most).
+    let mut reported: Vec<usize> = Vec::new();
+    let mut entered: Vec<(usize, Option<String>)> = Vec::new();
+    while let Some((chain, prefix)) = pending.pop() {
+        for step in chain.steps() {
+            match &model.steps[step].kind {
+                StepKind::Route { path: Some(route) }
+                | StepKind::Nest {
+                    path: Some(route), ..
+                } if prefix
+                    .as_ref()
+                    .is_some_and(|p| format!("{p}{}", route.value()) == path)
+                    && !reported.contains(&step) =>
+                {
+                    reported.push(step);
+                    errors.push(route_at_path(path).on(route));
+                }
+                _ => {}
+            }
+            let key = (step, prefix.clone());
+            if entered.contains(&key) {
+                continue;
+            }
+            match &model.steps[step].kind {
+                StepKind::Merge(routers) => {
+                    entered.push(key);
+                    pending.extend(routers.iter().map(|router| (router, prefix.clone())));
+                }
+                StepKind::Nest {
+                    path: nest,
+                    routers,
+                } => {
+                    entered.push(key);
+                    let nested = prefix
+                        .as_ref()
+                        .zip(nest.as_ref())
+                        .map(|(prefix, nest)| format!("{prefix}{}", nest.value()));
+                    pending.extend(routers.iter().map(|router| (router, nested.clone())));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn route_at_path(path: &str) -> Message {
+    Message::new(
+        format!("a route at the healthcheck path {path:?}"),
+        format!(
+            "`#[kamal_healthcheck]` answers {path:?} ahead of every route: this one never runs"
+        ),
+        "remove it, or move the healthcheck with `path = \"/..\"` and the same \
+         `proxy: healthcheck: path:` in config/deploy.yml",
+    )
+}

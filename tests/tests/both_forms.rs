@@ -1,0 +1,76 @@
+//! `#[kamal_healthcheck]` on the router function with readiness checks, and on
+//! the function that serves that router (a user following both sections of the
+//! README): the serving form answers the probe, with the router function's
+//! checks, so a database that is down still fails the probe. Over TCP.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::routing::get;
+use kamal_healthcheck::kamal_healthcheck;
+use kamal_healthcheck_tests::probe;
+use tokio::net::TcpListener;
+
+#[derive(Clone, Default)]
+struct Pool {
+    up: Arc<AtomicBool>,
+}
+
+impl Pool {
+    async fn ping(&self) -> Result<(), String> {
+        match self.up.load(Ordering::SeqCst) {
+            true => Ok(()),
+            false => Err("connection refused".to_owned()),
+        }
+    }
+}
+
+#[kamal_healthcheck(check(db = pool.ping()), cache_for = "0s")]
+fn app(pool: Pool) -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .with_state(pool)
+}
+
+#[kamal_healthcheck]
+async fn serve(listener: TcpListener, pool: Pool) {
+    let app = app(pool);
+    axum::serve(listener, app).await.unwrap();
+}
+
+#[kamal_healthcheck(check(jobs = pool.ping()))]
+async fn serve_with_checks_of_its_own(listener: TcpListener, pool: Pool) {
+    let app = app(pool.clone());
+    axum::serve(listener, app).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_serving_form_answers_with_the_router_functions_checks() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let pool = Pool::default();
+    tokio::spawn(serve(listener, pool.clone()));
+    let down = probe(address, "GET", "/up").await;
+    assert_eq!((down.status, down.body.as_str()), (503, "db: failed\n"));
+    pool.up.store(true, Ordering::SeqCst);
+    let up = probe(address, "GET", "/up").await;
+    assert_eq!((up.status, up.body.as_str()), (200, "OK"));
+    assert_eq!(probe(address, "GET", "/").await.body, "home");
+}
+
+#[tokio::test]
+async fn checks_on_both_attributes_fail_at_start_up() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let started = tokio::spawn(serve_with_checks_of_its_own(listener, Pool::default()));
+    let panic = started
+        .await
+        .expect_err("serving panics at start-up")
+        .into_panic();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.starts_with("#[kamal_healthcheck] has readiness checks twice for \"/up\"\n= note:"),
+        "{message}"
+    );
+    assert!(message.contains("= help: give all the checks to one of the two attributes"));
+}
