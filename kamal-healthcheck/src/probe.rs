@@ -786,121 +786,180 @@ const OUTERMOST: &str = "make the healthcheck the outermost layer of what is ser
 const FAILS: &str = "the probe never gets a 2xx and the deploy fails with \"target failed to \
     become healthy\"";
 
-impl fmt::Display for ProbeReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ProbeReport {
+    /// The message in rustc's shape: the verdict, then `= note:` with the
+    /// cause and what it does to the deploy, then `= help:` with the fix.
+    fn parts(&self) -> (String, String, Option<String>) {
         let answer = self.answer();
+        let outermost = || Some(OUTERMOST.to_owned());
         match self.verdict {
-            Verdict::Healthy => write!(
-                f,
-                "{answer} by the healthcheck: the container becomes healthy"
+            Verdict::Healthy => (
+                format!("{answer} by the healthcheck"),
+                "the container becomes healthy".to_owned(),
+                None,
             ),
-            Verdict::AnsweredByApp => write!(
-                f,
-                "{answer}, not by the healthcheck but by a route of the app: kamal-proxy takes \
-                 it as healthy, but no readiness check ran and any middleware added ahead of \
-                 that route can block it; serve the path with the healthcheck \
-                 (`HealthCheckLayer`, or `#[kamal_healthcheck]` on the router function)"
+            Verdict::AnsweredByApp => (
+                format!("{answer}, not by the healthcheck but by a route of the app"),
+                "kamal-proxy takes it as healthy, but no readiness check ran and any middleware \
+                 added ahead of that route can block it"
+                    .to_owned(),
+                Some(
+                    "serve the path with the healthcheck (`HealthCheckLayer`, or \
+                     `#[kamal_healthcheck]` on the router function)"
+                        .to_owned(),
+                ),
             ),
-            Verdict::HttpsRedirect => write!(
-                f,
-                "{} before it reached the healthcheck: an HTTPS redirect runs first, and \
-                 kamal-proxy probes the container over plain HTTP, so {FAILS}; {OUTERMOST}",
-                self.redirected()
+            Verdict::HttpsRedirect => (
+                format!("{} before it reached the healthcheck", self.redirected()),
+                format!(
+                    "an HTTPS redirect runs first, and kamal-proxy probes the container over \
+                     plain HTTP, so {FAILS}"
+                ),
+                outermost(),
             ),
-            Verdict::OtherRedirect => write!(
-                f,
-                "{}, which does not lead back to the healthcheck (another host or port, or \
-                 more than {MAX_REDIRECTS} redirects, where Go's client gives up), so {FAILS}; \
-                 {OUTERMOST}",
-                self.redirected()
+            Verdict::OtherRedirect => (
+                format!(
+                    "{}, which does not lead back to the healthcheck",
+                    self.redirected()
+                ),
+                format!(
+                    "the redirect goes to another host or port, or past {MAX_REDIRECTS} \
+                     redirects, where Go's client gives up, so {FAILS}"
+                ),
+                outermost(),
             ),
-            Verdict::HostCheck => write!(
-                f,
-                "{answer}, not by the healthcheck: a host check, most likely, runs first, and \
-                 kamal-proxy's probe carries the container's own address as `Host`, which no \
-                 allow-list contains, so {FAILS}; {OUTERMOST}"
+            Verdict::HostCheck => (
+                format!("{answer}, not by the healthcheck"),
+                format!(
+                    "a host check, most likely, runs first, and kamal-proxy's probe carries the \
+                     container's own address as `Host`, which no allow-list contains, so {FAILS}"
+                ),
+                outermost(),
             ),
-            Verdict::Auth => write!(
-                f,
-                "{answer}, not by the healthcheck: authentication runs first, and kamal-proxy's \
-                 probe carries no credentials, so {FAILS}; {OUTERMOST}"
+            Verdict::Auth => (
+                format!("{answer}, not by the healthcheck"),
+                format!(
+                    "authentication runs first, and kamal-proxy's probe carries no credentials, \
+                     so {FAILS}"
+                ),
+                outermost(),
             ),
-            Verdict::RateLimit => write!(
-                f,
-                "{answer}, not by the healthcheck: a rate limit runs first, and kamal-proxy \
-                 probes every second, so a limited probe fails; {OUTERMOST}"
+            Verdict::RateLimit => (
+                format!("{answer}, not by the healthcheck"),
+                "a rate limit runs first, and kamal-proxy probes every second, so a limited \
+                 probe fails"
+                    .to_owned(),
+                outermost(),
             ),
-            Verdict::NotFound => write!(
-                f,
-                "{answer}, not by the healthcheck: nothing in this service answers `{}`. Is \
-                 the router with the healthcheck nested under a prefix (`.nest(\"/app\", \
-                 router)` moves it to `/app{}`)? Does `proxy: healthcheck: path:` in \
-                 config/deploy.yml differ from the path the app answers (`#[kamal_healthcheck(path \
-                 = \"...\")]`, `HealthCheckLayer::with_path`)? Is a healthcheck installed at all? \
-                 Wrap the whole app in `HealthCheckLayer` at the path kamal-proxy probes",
-                self.path, self.path
+            Verdict::NotFound => (
+                format!("{answer}, not by the healthcheck"),
+                format!(
+                    "nothing in this service answers `{path}`: the router with the healthcheck \
+                     may be nested under a prefix (`.nest(\"/app\", router)` moves it to \
+                     `/app{path}`), `proxy: healthcheck: path:` in config/deploy.yml may differ \
+                     from the path the app answers (`#[kamal_healthcheck(path = \"...\")]`, \
+                     `HealthCheckLayer::with_path`), or no healthcheck is installed",
+                    path = self.path
+                ),
+                Some(
+                    "wrap the whole app in `HealthCheckLayer` at the path kamal-proxy probes"
+                        .to_owned(),
+                ),
             ),
-            Verdict::NotReady => write!(
-                f,
-                "{} was answered 503 by the healthcheck: the app is reachable but not ready, \
-                 and kamal-proxy keeps probing until the deploy times out; its readiness checks \
-                 failed:{}",
-                self.request(),
-                self.detail
-                    .as_deref()
-                    .unwrap_or_default()
-                    .lines()
-                    .map(|line| format!("\n  {line}"))
-                    .collect::<String>()
+            Verdict::NotReady => (
+                format!(
+                    "{} was answered 503 by the healthcheck: not ready",
+                    self.request()
+                ),
+                format!(
+                    "the app is reachable, but its readiness checks failed, and kamal-proxy \
+                     keeps probing until the deploy times out:{}",
+                    self.detail
+                        .as_deref()
+                        .unwrap_or_default()
+                        .lines()
+                        .map(|line| format!("\n  {line}"))
+                        .collect::<String>()
+                ),
+                Some(
+                    "make the failing checks pass (the app's log says why each failed)".to_owned(),
+                ),
             ),
-            Verdict::Starting => write!(
-                f,
-                "{} was answered 503 `starting` by the healthcheck: its start-up gate is still \
-                 closed; call `StartupGate::open()` once start-up is done (kamal-proxy keeps \
-                 probing until the deploy times out)",
-                self.request()
+            Verdict::Starting => (
+                format!(
+                    "{} was answered 503 `starting` by the healthcheck",
+                    self.request()
+                ),
+                "its start-up gate is still closed, and kamal-proxy keeps probing until the \
+                 deploy times out"
+                    .to_owned(),
+                Some("call `StartupGate::open()` once start-up is done".to_owned()),
             ),
-            Verdict::TimedOut => write!(
-                f,
-                "{}{} got no answer within {:?}, kamal-proxy's timeout: something ahead of the \
-                 healthcheck is waiting (a concurrency limit or buffer that is full, a lock, a \
-                 pool with no free connection, a middleware that never returns), and kamal-proxy \
-                 counts each such probe as failed; {OUTERMOST}",
-                self.request(),
-                self.after(),
-                self.timeout
+            Verdict::TimedOut => (
+                format!(
+                    "{}{} got no answer within {:?}, kamal-proxy's timeout",
+                    self.request(),
+                    self.after(),
+                    self.timeout
+                ),
+                "something ahead of the healthcheck is waiting (a concurrency limit or buffer \
+                 that is full, a lock, a pool with no free connection, a middleware that never \
+                 returns), and kamal-proxy counts each such probe as failed"
+                    .to_owned(),
+                outermost(),
             ),
-            Verdict::Error => write!(
-                f,
-                "{} got an error from the service instead of an answer: {}; the connection is \
-                 closed and kamal-proxy counts a failed probe",
-                self.request(),
-                self.detail.as_deref().unwrap_or_default()
+            Verdict::Error => (
+                format!(
+                    "{} got an error from the service instead of an answer: {}",
+                    self.request(),
+                    self.detail.as_deref().unwrap_or_default()
+                ),
+                "the connection is closed and kamal-proxy counts a failed probe".to_owned(),
+                Some("make the service answer the probe instead of failing it".to_owned()),
             ),
-            Verdict::Panicked => write!(
-                f,
-                "{} made the service panic{}: the connection is closed and kamal-proxy counts a \
-                 failed probe; a middleware ahead of the healthcheck that expects a header \
-                 kamal-proxy does not send (`X-Forwarded-For`, `X-Request-Id`) does this; \
-                 {OUTERMOST}",
-                self.request(),
-                match &self.detail {
-                    Some(message) => format!(" (\"{message}\")"),
-                    None => String::new(),
-                }
+            Verdict::Panicked => (
+                format!(
+                    "{} made the service panic{}",
+                    self.request(),
+                    match &self.detail {
+                        Some(message) => format!(" (\"{message}\")"),
+                        None => String::new(),
+                    }
+                ),
+                "the connection is closed and kamal-proxy counts a failed probe; a middleware \
+                 ahead of the healthcheck that expects a header kamal-proxy does not send \
+                 (`X-Forwarded-For`, `X-Request-Id`) does this"
+                    .to_owned(),
+                outermost(),
             ),
-            Verdict::OtherStatus if self.answered => write!(
-                f,
-                "{answer}: the healthcheck answered, but something around it changed its \
-                 answer, so {FAILS}; {OUTERMOST}"
+            Verdict::OtherStatus if self.answered => (
+                answer,
+                format!(
+                    "the healthcheck answered, but something around it changed its answer, so \
+                     {FAILS}"
+                ),
+                outermost(),
             ),
-            Verdict::OtherStatus => write!(
-                f,
-                "{answer}, not by the healthcheck: something ahead of it answered first, and \
-                 kamal-proxy counts every status outside 2xx as a failed probe, so {FAILS}; \
-                 {OUTERMOST}"
+            Verdict::OtherStatus => (
+                format!("{answer}, not by the healthcheck"),
+                format!(
+                    "something ahead of it answered first, and kamal-proxy counts every status \
+                     outside 2xx as a failed probe, so {FAILS}"
+                ),
+                outermost(),
             ),
         }
+    }
+}
+
+impl fmt::Display for ProbeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (verdict, note, help) = self.parts();
+        write!(f, "{verdict}\n= note: {note}")?;
+        if let Some(help) = help {
+            write!(f, "\n= help: {help}")?;
+        }
+        Ok(())
     }
 }
 

@@ -28,12 +28,13 @@ pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
                 .map(|message| format!(" (\"{message}\")"))
                 .unwrap_or_default();
             panic!(
-                "#[kamal_healthcheck] cannot install its healthcheck at {path:?}: axum refused \
-                 the route{axum}, because the router already has one at {path:?}: a route of \
-                 the app's own whose path is a constant the attribute cannot read, or a router \
-                 merged in that already has the healthcheck. Remove that route (the attribute \
-                 answers {path:?} itself), or put the attribute on the outer function only \
-                 (or on `main`, around everything it serves)"
+                "#[kamal_healthcheck] cannot install its healthcheck at {path:?}: the router \
+                 already has a route there{axum}\n\
+                 = note: a route of the app's own at a path the attribute cannot read (a \
+                 constant, or a route in a router returned by another function), or a router \
+                 merged in that already has the healthcheck\n\
+                 = help: remove that route (the attribute answers {path:?} itself), or put the \
+                 attribute on the outer function only (or on `main`, around everything it serves)"
             )
         }
     }

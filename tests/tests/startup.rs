@@ -31,11 +31,16 @@ fn a_route_at_the_path_under_a_constant_panics_with_the_fix() {
     ] {
         assert!(
             message.starts_with(
-                "#[kamal_healthcheck] cannot install its healthcheck at \"/up\": axum refused \
-                 the route (\"Invalid route \"/up\": Insertion failed due to conflict"
+                "#[kamal_healthcheck] cannot install its healthcheck at \"/up\": the router \
+                 already has a route there (\"Invalid route \"/up\": Insertion failed due to \
+                 conflict"
             ),
             "{message}"
         );
-        assert!(message.contains("Remove that route"), "{message}");
+        assert!(
+            message.contains("a route in a router returned by another function"),
+            "{message}"
+        );
+        assert!(message.contains("\n= help: remove that route"), "{message}");
     }
 }

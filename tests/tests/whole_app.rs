@@ -225,7 +225,7 @@ async fn no_healthcheck_at_all() {
     assert_report(
         served.clone(),
         Verdict::NotFound,
-        &["Is a healthcheck installed at all?"],
+        &["or no healthcheck is installed"],
     )
     .await;
     assert_fixed(served).await;
@@ -276,7 +276,7 @@ async fn readiness_checks_fail() {
         Verdict::NotReady,
         &[
             "was answered 503 by the healthcheck",
-            "reachable but not ready",
+            "the app is reachable, but its readiness checks failed",
             "db: failed: connection refused",
         ],
     )
