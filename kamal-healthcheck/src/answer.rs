@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::readiness::{Begin, Outcome, Readiness, Waiting};
+use crate::outcome::Outcome;
+use crate::readiness::{Begin, Readiness, Waiting};
 
 /// What the answer's body is made of. `ResBody: From<&'static str> + From<String>`
 /// keeps the inner service's body type (axum's `Body`, hyper's `Full<Bytes>`).

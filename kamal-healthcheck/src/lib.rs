@@ -41,6 +41,7 @@ mod body;
 mod inspect;
 mod layer;
 mod log;
+mod outcome;
 mod path;
 mod path_rules;
 mod probe;

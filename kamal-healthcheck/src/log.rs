@@ -18,14 +18,22 @@
 #[cfg(feature = "tracing")]
 use std::time::Duration;
 
-use crate::readiness::{Config, Outcome};
 #[cfg(feature = "tracing")]
-use crate::readiness::{Failed, Failure};
+use crate::outcome::{Failed, Failure, Outcome};
 
 /// Fields are written in milliseconds.
 #[cfg(feature = "tracing")]
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The checks a run log speaks of: the healthcheck's path, the checks' names
+/// in the order they were added, and their deadline.
+#[cfg(feature = "tracing")]
+pub(crate) struct Checks<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) names: Vec<&'a str>,
+    pub(crate) deadline: Duration,
 }
 
 /// What the log said last about each check of one layer, to keep its volume
@@ -62,19 +70,15 @@ const EVERY: Duration = Duration::from_secs(1);
 
 impl RunLog {
     /// Writes what a finished run found. Called once per run.
-    #[cfg(not(feature = "tracing"))]
-    pub(crate) fn finished(&self, _: &Config, _: &Outcome) {}
-
-    /// Writes what a finished run found. Called once per run.
     #[cfg(feature = "tracing")]
-    pub(crate) fn finished(&self, config: &Config, outcome: &Outcome) {
-        let path = config.path.as_str();
+    pub(crate) fn finished(&self, checks: &Checks<'_>, outcome: &Outcome) {
+        let path = checks.path;
         let now = std::time::Instant::now();
-        let mut state = crate::readiness::lock(&self.state);
-        let timer = config.check_names().count();
+        let mut state = crate::outcome::lock(&self.state);
+        let timer = checks.names.len();
         state.checks.resize(timer + 1, Said::default());
         let ready = outcome.failures.is_empty();
-        for (index, name) in config.check_names().enumerate() {
+        for (index, &name) in checks.names.iter().enumerate() {
             let said = &mut state.checks[index];
             let failed = outcome.failures.iter().find(|f| f.check == Some(index));
             let Some(failed) = failed else {
@@ -93,10 +97,10 @@ impl RunLog {
                 said.repeats = 0;
                 continue;
             };
-            warn(said, now, path, failed, config);
+            warn(said, now, path, failed, checks.deadline);
         }
         match outcome.failures.iter().find(|f| f.check.is_none()) {
-            Some(failed) => warn(&mut state.checks[timer], now, path, failed, config),
+            Some(failed) => warn(&mut state.checks[timer], now, path, failed, checks.deadline),
             None => state.checks[timer].last = None,
         }
         if ready && state.ready != Some(true) {
@@ -115,12 +119,12 @@ impl RunLog {
 /// The `WARN` for a check that did not pass, unless the same failure was
 /// written less than a second ago.
 #[cfg(feature = "tracing")]
-fn warn(said: &mut Said, now: std::time::Instant, path: &str, failed: &Failed, config: &Config) {
+fn warn(said: &mut Said, now: std::time::Instant, path: &str, failed: &Failed, deadline: Duration) {
     let (outcome, error) = match &failed.failure {
         Failure::Failed(error) => ("failed", error.clone()),
         Failure::TimedOut => (
             "timed out",
-            format!("no result within the deadline of {:?}", config.deadline),
+            format!("no result within the deadline of {deadline:?}"),
         ),
         Failure::Panicked(Some(message)) => ("panicked", message.clone()),
         Failure::Panicked(None) => ("panicked", "a panic without a message".to_owned()),

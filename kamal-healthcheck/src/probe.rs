@@ -25,8 +25,9 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Versio
 use tower_service::Service;
 
 use crate::answer::{Answered, FailedChecks, Probing};
+use crate::outcome::panic_message;
 use crate::path::{DEFAULT_PATH, HealthCheckPath};
-use crate::readiness::{PROXY_TIMEOUT, panic_message};
+use crate::readiness::PROXY_TIMEOUT;
 use crate::timer::Timer;
 
 /// The `Host` of the probe: Kamal registers a target as the short container id

@@ -13,11 +13,12 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use crate::log::RunLog;
+use crate::outcome::{Failed, Failure, Outcome, lock, panic_message};
 use crate::path::HealthCheckPath;
 use crate::timer::Timer;
 
@@ -188,6 +189,7 @@ impl Config {
 pub(crate) struct Readiness {
     config: Config,
     state: Mutex<State>,
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     log: RunLog,
 }
 
@@ -270,7 +272,15 @@ impl Readiness {
             state.running = None;
         }
         drop(state);
-        self.log.finished(&self.config, outcome);
+        #[cfg(feature = "tracing")]
+        self.log.finished(
+            &crate::log::Checks {
+                path: self.config.path.as_str(),
+                names: self.config.check_names().collect(),
+                deadline: self.config.deadline,
+            },
+            outcome,
+        );
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -301,46 +311,6 @@ impl Readiness {
             };
         }
         Some(report)
-    }
-}
-
-/// What one run of the checks found: the failed checks, in the order they were
-/// added, and how long the run took.
-#[derive(Debug)]
-pub(crate) struct Outcome {
-    pub(crate) failures: Vec<Failed>,
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
-    pub(crate) elapsed: Duration,
-}
-
-/// A check that did not pass.
-#[derive(Debug)]
-pub(crate) struct Failed {
-    /// The check's index among the configured checks; `None` for the timer.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
-    pub(crate) check: Option<usize>,
-    pub(crate) name: Cow<'static, str>,
-    pub(crate) failure: Failure,
-    /// From the start of the run to the failure.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
-    pub(crate) elapsed: Duration,
-}
-
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Failed(String),
-    TimedOut,
-    /// With the panic's message, when it is a string.
-    Panicked(Option<String>),
-}
-
-/// A panic's message, when it is a string (`panic!("...")`, `expect`).
-pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> Option<String> {
-    match payload.downcast::<String>() {
-        Ok(message) => Some(*message),
-        Err(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|message| (*message).to_owned()),
     }
 }
 
@@ -408,12 +378,6 @@ impl Run {
             attendance.left_at = Some(Instant::now());
         }
     }
-}
-
-/// The guarded value, also after a panic elsewhere while it was held: nothing
-/// here is left half-changed by one.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The wakers of the probes waiting for a run; waking it wakes them all.

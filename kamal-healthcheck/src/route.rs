@@ -24,7 +24,7 @@ pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
         Ok(router) => router,
         Err(payload) => {
-            let axum = crate::readiness::panic_message(payload)
+            let axum = crate::outcome::panic_message(payload)
                 .map(|message| format!(" (\"{message}\")"))
                 .unwrap_or_default();
             panic!(
