@@ -1,6 +1,7 @@
 //! The app every benchmark measures, served four ways: bare, built by a
 //! `#[kamal_healthcheck]` function, wrapped in `HealthCheckLayer`, and with the
-//! hand-written alternative, an outermost `from_fn` middleware that answers `/up`.
+//! hand-written alternative, an outermost `from_fn` middleware that answers `/up`
+//! (as the healthcheck does, and, leaner, with a bare `200`).
 
 use axum::Router;
 use axum::body::Body;
@@ -15,7 +16,14 @@ use std::convert::Infallible;
 use tower::{Layer, Service, ServiceExt};
 
 /// The variants, in the order tables list them.
-pub const VARIANTS: [&str; 5] = ["bare", "attribute", "layer", "checks", "handwritten"];
+pub const VARIANTS: [&str; 6] = [
+    "bare",
+    "attribute",
+    "layer",
+    "checks",
+    "handwritten",
+    "lean",
+];
 /// The requests: a normal one to a route with a path parameter, and kamal-proxy's probe.
 pub const KINDS: [&str; 2] = ["normal", "healthcheck"];
 
@@ -37,6 +45,14 @@ async fn answer_up(request: Request, next: Next) -> Response {
             "OK",
         )
             .into_response();
+    }
+    next.run(request).await
+}
+
+/// The leanest hand-written answer: a bare `200`, no headers, no body.
+async fn answer_up_lean(request: Request, next: Next) -> Response {
+    if request.uri().path() == "/up" {
+        return StatusCode::OK.into_response();
     }
     next.run(request).await
 }
@@ -91,6 +107,11 @@ pub fn handwritten() -> Router {
     bare().layer(from_fn(answer_up))
 }
 
+/// The bare app with the lean hand-written middleware outermost.
+pub fn handwritten_lean() -> Router {
+    bare().layer(from_fn(answer_up_lean))
+}
+
 /// Sends `count` requests of `kind` to `app`, each with `ready().call()`, and
 /// returns the status of the last answer.
 pub async fn drive<S>(mut app: S, kind: &str, count: u64) -> StatusCode
@@ -119,6 +140,7 @@ pub async fn drive_variant(variant: &str, kind: &str, count: u64) -> StatusCode 
         "layer" => drive(layered(), kind, count).await,
         "checks" => drive(layered_with_checks(), kind, count).await,
         "handwritten" => drive(handwritten(), kind, count).await,
+        "lean" => drive(handwritten_lean(), kind, count).await,
         other => panic!("unknown variant {other}; the variants are {VARIANTS:?}"),
     }
 }
