@@ -102,16 +102,18 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), Message> {
     // healthcheck value that is ERB is still recognised as such.
     let documents = match YamlLoader::load_from_str(text) {
         Ok(documents) => documents,
-        Err(error) if text.contains("<%") => YamlLoader::load_from_str(&without_erb(text))
-            .map_err(|_| {
+        Err(error) if text.contains("<%") => read_without_erb(text).map_err(|problem| {
+            problem.unwrap_or_else(|| {
                 Message::new(
                     "not readable as YAML",
                     format!(
-                        "{error}, with its ERB (`<% %>`, which only Kamal evaluates) or without"
+                        "{error}, with its ERB (`<% %>`, which only Kamal evaluates) or \
+                             without"
                     ),
                     "keep the healthcheck settings and the lines around them plain YAML",
                 )
-            })?,
+            })
+        })?,
         Err(error) => {
             return Err(Message::new(
                 "not readable as YAML",
@@ -216,6 +218,77 @@ fn field<'a>(node: &'a yaml_rust2::Yaml, key: &str) -> &'a yaml_rust2::Yaml {
 }
 
 #[cfg(feature = "deploy-yml")]
+/// Reads a file whose ERB made it unreadable as YAML: with its ERB tags taken
+/// out; then, where a condition chose between two versions of a section
+/// (`<% if .. %>` .. `<% else %>` ..), with the first version of each
+/// top-level section only; then with only the sections the healthcheck is
+/// read from (`proxy`, `servers`) and those that define anchors they may use.
+/// The error, if any, is the one to report instead of the YAML reader's: a
+/// condition that chooses between two healthcheck sections.
+#[cfg(feature = "deploy-yml")]
+fn read_without_erb(text: &str) -> Result<Vec<yaml_rust2::Yaml>, Option<Message>> {
+    use yaml_rust2::YamlLoader;
+
+    let plain = without_erb(text);
+    if let Ok(documents) = YamlLoader::load_from_str(&plain) {
+        return Ok(documents);
+    }
+    let sections = sections(&plain);
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut first = String::new();
+    for (key, lines) in &sections {
+        match seen.iter().find(|(known, _)| known == key) {
+            Some((_, earlier)) if matches!(*key, "proxy" | "servers") && earlier != lines => {
+                return Err(Some(Message::new(
+                    format!("`{key}` is under an ERB condition"),
+                    "the file has two versions of it, and only Kamal knows which one is read",
+                    "keep the healthcheck settings out of `<% if %>`, or give the attribute \
+                     `path` and `timeout` instead of `deploy`",
+                )));
+            }
+            Some(_) if !key.is_empty() => {}
+            _ => {
+                seen.push((key, lines));
+                first.push_str(lines);
+            }
+        }
+    }
+    if let Ok(documents) = YamlLoader::load_from_str(&first) {
+        return Ok(documents);
+    }
+    let mut needed = String::new();
+    let mut kept: Vec<&str> = Vec::new();
+    for (key, lines) in &sections {
+        let wanted = matches!(*key, "proxy" | "servers") || lines.contains('&');
+        if wanted && !kept.contains(key) {
+            kept.push(key);
+            needed.push_str(lines);
+        }
+    }
+    YamlLoader::load_from_str(&needed).map_err(|_| None)
+}
+
+/// The top-level sections of a YAML text, each with its key and its lines
+/// (comments and blank lines go with the section before them; the key of
+/// lines before the first section is empty).
+#[cfg(feature = "deploy-yml")]
+fn sections(text: &str) -> Vec<(&str, String)> {
+    let mut found: Vec<(&str, String)> = vec![("", String::new())];
+    for line in text.lines() {
+        let top = line
+            .split_once(':')
+            .map(|(key, _)| key)
+            .filter(|key| !key.is_empty() && !key.starts_with([' ', '\t', '#', '-']));
+        if let Some(key) = top {
+            found.push((key.trim(), String::new()));
+        }
+        let last = found.last_mut().expect("one section at least");
+        last.1.push_str(line);
+        last.1.push('\n');
+    }
+    found
+}
+
 /// What `<%= .. %>` becomes when ERB is taken out of a file to read it.
 const ERB_VALUE: &str = "<%=erb%>";
 
@@ -358,6 +431,34 @@ mod tests {
         let error = parse(yaml).unwrap_err().to_string();
         assert!(
             error.contains("`proxy.healthcheck.path` is ERB\n"),
+            "{error}"
+        );
+    }
+
+    /// Conditions around sections other than the healthcheck: Kamal reads
+    /// one branch; the file as written, or without its tags, is no YAML.
+    #[test]
+    fn erb_conditions_around_other_sections_are_fine() {
+        let yaml = "<% if ENV['PG'] %>\naccessories:\n  db:\n    image: postgres\n<% else %>\naccessories:\n  db:\n    image: mysql\n<% end %>\nproxy:\n  healthcheck:\n    path: /healthz\n    timeout: 4\n";
+        assert!(yaml_rust2::YamlLoader::load_from_str(&without_erb(yaml)).is_err());
+        assert_eq!(
+            parse(yaml),
+            Ok((
+                found("proxy.healthcheck", "/healthz"),
+                Some(Duration::from_secs(4))
+            ))
+        );
+        // A condition that leaves a section unreadable in either branch.
+        let yaml = "<% if x %>\nenv:\n  clear: [a,\n<% end %>\nx-health: &health\n  path: /ready\nproxy:\n  healthcheck:\n    <<: *health\n";
+        assert_eq!(
+            parse(yaml),
+            Ok((found("proxy.healthcheck", "/ready"), None))
+        );
+        // The healthcheck itself under a condition: only Kamal knows which.
+        let yaml = "<% if x %>\nproxy:\n  healthcheck:\n    path: /a\n<% else %>\nproxy:\n  healthcheck:\n    path: /b\n<% end %>\n";
+        let error = parse(yaml).unwrap_err().to_string();
+        assert!(
+            error.starts_with("`proxy` is under an ERB condition\n"),
             "{error}"
         );
     }
