@@ -53,9 +53,12 @@ fn allocations_per_request(variant: &str, kind: &str) -> f64 {
         allocated
     };
     // A first run takes the one-time allocations (lazy statics, thread
-    // locals, the allocator's own) that would otherwise land in either count.
-    count(50);
-    (count(200) - count(100)) as f64 / 100.0
+    // locals, the allocator's own) that would otherwise land in either count;
+    // the counter is the process's, so an allocation of the test harness's
+    // own can still land in one: the least of three differences is the
+    // requests' alone.
+    count(1_000);
+    (0..3).map(|_| count(200) - count(100)).min().unwrap() as f64 / 100.0
 }
 
 #[test]
