@@ -32,6 +32,8 @@ pub(crate) struct Plan {
     pub(crate) form: Form,
     /// Readiness checks and settings, if any were given.
     pub(crate) readiness: Option<Readiness>,
+    /// deploy.yml's `proxy.app_port`, when the attribute reads deploy.yml.
+    pub(crate) app_port: Option<u16>,
 }
 
 /// Where the healthcheck goes.
@@ -110,6 +112,7 @@ pub(crate) fn plan(
         tracking: deployed.tracking,
         form,
         readiness,
+        app_port: deployed.app_port,
     })
 }
 
@@ -194,6 +197,7 @@ struct Deployed<'a> {
     tracking: TokenStream,
     /// deploy.yml's timeout, with the `deploy` literal.
     timeout: Option<(&'a LitStr, Duration)>,
+    app_port: Option<u16>,
 }
 
 /// The healthcheck path, and deploy.yml's timeout. With `deploy`, the path
@@ -208,6 +212,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
             explicit: args.path.is_some(),
             tracking: TokenStream::new(),
             timeout: None,
+            app_port: None,
         });
     };
     let deploy = crate::deploy::read(file, "`deploy`")?;
@@ -236,6 +241,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
     Ok(Deployed {
         tracking: deploy.tracking(),
         timeout: deploy.timeout.map(|timeout| (file, timeout)),
+        app_port: Some(deploy.app_port),
         path: deploy.path,
         explicit: true,
     })

@@ -25,6 +25,8 @@ pub(crate) struct Deploy {
     pub(crate) path_at: Option<String>,
     /// `proxy.healthcheck.timeout`, if set.
     pub(crate) timeout: Option<Duration>,
+    /// `proxy.app_port`, 80 unless set.
+    pub(crate) app_port: u16,
 }
 
 /// Reads the deploy.yml named by `literal`, relative to the crate being built;
@@ -77,23 +79,28 @@ pub(crate) fn read_from(base: &std::path::Path, name: &str) -> Result<Deploy, Me
              in a Docker build, copy it into the build context",
         )
     })?;
-    parse(&text)
-        .map(|(path, timeout)| Deploy {
+    let read = |text: &str| {
+        let config = load(text)?;
+        let (path, timeout) = healthcheck_of(&config)?;
+        Ok(Deploy {
             file,
             path_at: path.as_ref().map(|(at, _)| at.clone()),
             path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
             timeout,
+            app_port: app_port(&config)?,
         })
-        .map_err(|problem| problem.in_file(name))
+    };
+    read(&text).map_err(|problem: Message| problem.in_file(name))
 }
 
 #[cfg(feature = "deploy-yml")]
 /// A key (`proxy.healthcheck.path`) and the value found there.
 type Found = (String, String);
 
-/// The healthcheck path (with where it was found) and timeout in a deploy.yml's text.
+/// A deploy.yml's text as YAML, read as Kamal reads it (see
+/// [`read_without_erb`]).
 #[cfg(feature = "deploy-yml")]
-fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), Message> {
+fn load(text: &str) -> Result<yaml_rust2::Yaml, Message> {
     use yaml_rust2::{Yaml, YamlLoader};
 
     // Kamal evaluates ERB before it reads the YAML. A file that is not YAML as
@@ -122,8 +129,47 @@ fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), Message> {
             ));
         }
     };
-    let empty = Yaml::Hash(Default::default());
-    let config = documents.first().unwrap_or(&empty);
+    Ok(documents
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Yaml::Hash(Default::default())))
+}
+
+/// The healthcheck path (with where it was found) and timeout in a deploy.yml's text.
+#[cfg(all(test, feature = "deploy-yml"))]
+fn parse(text: &str) -> Result<(Option<Found>, Option<Duration>), Message> {
+    healthcheck_of(&load(text)?)
+}
+
+/// `proxy.app_port`: the container port kamal-proxy targets, 80 unless set.
+#[cfg(feature = "deploy-yml")]
+fn app_port(config: &yaml_rust2::Yaml) -> Result<u16, Message> {
+    use yaml_rust2::Yaml;
+    match field(field(config, "proxy"), "app_port") {
+        Yaml::BadValue | Yaml::Null => Some(80),
+        Yaml::Integer(port) => u16::try_from(*port).ok().filter(|port| *port > 0),
+        Yaml::String(port) => {
+            erb("proxy.app_port", port)?;
+            port.parse().ok().filter(|port: &u16| *port > 0)
+        }
+        _ => None,
+    }
+    .map_or_else(
+        || {
+            Err(Message::new(
+                "`proxy.app_port` is not a port",
+                "kamal-proxy sends the app's traffic and its probe to that container port",
+                "write a port number: `app_port: 3000` (80 unless set)",
+            ))
+        },
+        Ok,
+    )
+}
+
+/// The healthcheck path (with where it was found) and timeout of a deploy.yml.
+#[cfg(feature = "deploy-yml")]
+fn healthcheck_of(config: &yaml_rust2::Yaml) -> Result<(Option<Found>, Option<Duration>), Message> {
+    use yaml_rust2::Yaml;
 
     // `proxy.healthcheck` at the top, and under each role of `servers`.
     fn healthcheck(node: &Yaml) -> &Yaml {
@@ -290,6 +336,7 @@ fn sections(text: &str) -> Vec<(&str, String)> {
 }
 
 /// What `<%= .. %>` becomes when ERB is taken out of a file to read it.
+#[cfg(feature = "deploy-yml")]
 const ERB_VALUE: &str = "<%=erb%>";
 
 #[cfg(feature = "deploy-yml")]
@@ -485,6 +532,19 @@ mod tests {
         // A key written beside the merge wins over it.
         let yaml = "d: &d\n  path: /merged\nproxy:\n  healthcheck:\n    <<: *d\n    path: /own\n";
         assert_eq!(parse(yaml), Ok((found("proxy.healthcheck", "/own"), None)));
+    }
+
+    #[test]
+    fn app_port_is_80_unless_set() {
+        let port = |text: &str| app_port(&load(text).unwrap()).map_err(|e| e.to_string());
+        assert_eq!(port("service: app\n"), Ok(80));
+        assert_eq!(port("proxy:\n  app_port: 3000\n"), Ok(3000));
+        assert_eq!(port("proxy:\n  app_port: \"8080\"\n"), Ok(8080));
+        assert!(
+            port("proxy:\n  app_port: 70000\n")
+                .unwrap_err()
+                .starts_with("`proxy.app_port` is not a port")
+        );
     }
 
     #[test]

@@ -167,9 +167,26 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
     };
     let stmts = &block.stmts;
     let body = inspect_layers(quote!(#(#stmts)*), krate);
-    serve.rewrite(body, &|listener, app| {
+    let app_port = match plan.app_port {
+        Some(port) => quote!(::core::option::Option::Some(#port)),
+        None => quote!(::core::option::Option::None),
+    };
+    serve.rewrite(body, &|path, listener, app| {
         let served = served(krate, &layer(), app);
-        quote!(#listener, #served)
+        let (value, address) = (name("listener"), name("address"));
+        quote!({
+            let #value = #listener;
+            // Said at start-up: what kamal-proxy probes, and where.
+            let #address = {
+                #[allow(unused_imports)]
+                use #krate::__private::NotASocket as _;
+                #krate::__private::ListenerAddress(
+                    &::axum::serve::Listener::local_addr(&#value),
+                )
+                .socket()
+            };
+            #path(#value, #served.listening(#address, #app_port))
+        })
     })
 }
 

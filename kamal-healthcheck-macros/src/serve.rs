@@ -103,8 +103,9 @@ fn imports(tree: &UseTree, path: &mut Vec<String>, found: &mut Vec<String>) {
     }
 }
 
-/// A `serve` call recognised in tokens, its arguments.
+/// A `serve` call recognised in tokens: `tokens[start..=i]` is its path.
 struct TokenCall {
+    start: usize,
     listener: Expr,
     app: Expr,
 }
@@ -145,7 +146,11 @@ impl Recogniser {
         .ok()?;
         let mut args = args.into_iter();
         match (args.next(), args.next(), args.next()) {
-            (Some(listener), Some(app), None) => Some(TokenCall { listener, app }),
+            (Some(listener), Some(app), None) => Some(TokenCall {
+                start,
+                listener,
+                app,
+            }),
             _ => None,
         }
     }
@@ -155,20 +160,26 @@ impl Recogniser {
     pub(crate) fn rewrite(
         &self,
         tokens: TokenStream,
-        replace: &dyn Fn(&Expr, &Expr) -> TokenStream,
+        replace: &dyn Fn(TokenStream, &Expr, &Expr) -> TokenStream,
     ) -> TokenStream {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
         let mut i = 0;
         while i < tokens.len() {
             if let Some(call) = self.token_call(&tokens, i) {
-                // The path stays as written (its import stays in use); the
-                // arguments are what `replace` writes.
-                out.push(tokens[i].clone());
-                let mut args =
-                    Group::new(Delimiter::Parenthesis, replace(&call.listener, &call.app));
-                args.set_span(tokens[i + 1].span());
-                out.push(TokenTree::Group(args));
+                // The path, as written (its import stays in use), was copied
+                // already: the call, path and all, is what `replace` writes, in
+                // parentheses so that a method may follow it.
+                let path: TokenStream = out
+                    .drain(out.len() - (i - call.start)..)
+                    .chain([tokens[i].clone()])
+                    .collect();
+                let mut replaced = Group::new(
+                    Delimiter::Parenthesis,
+                    replace(path, &call.listener, &call.app),
+                );
+                replaced.set_span(tokens[i + 1].span());
+                out.push(TokenTree::Group(replaced));
                 i += 2;
                 continue;
             }

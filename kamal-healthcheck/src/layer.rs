@@ -287,6 +287,57 @@ impl<M> HealthCheckLayer<M> {
         self.configure(|config| config.gate = Some(gate.clone()))
     }
 
+    /// Says, once the app's listener is bound, what kamal-proxy will probe and
+    /// where the app answers it: an `INFO` event under the target
+    /// `kamal_healthcheck` (feature `tracing`) with the path, the address and
+    /// port, the checks by name, their deadline and kamal-proxy's timeout, and
+    /// the Kamal destination, if any. When the app runs in a container Kamal
+    /// started (`KAMAL_CONTAINER_NAME` is set), a loopback `address`, which
+    /// kamal-proxy can never reach, is also an `ERROR` that says what to bind
+    /// instead. `#[kamal_healthcheck]` on the function that serves says it
+    /// itself; with the layer, it is this one line.
+    ///
+    /// ```no_run
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use axum::{Router, ServiceExt, extract::Request};
+    /// use kamal_healthcheck::HealthCheckLayer;
+    /// use tower::Layer;
+    ///
+    /// let healthcheck = HealthCheckLayer::new();
+    /// let app = healthcheck.layer(Router::new());
+    /// let listener = tokio::net::TcpListener::bind("0.0.0.0:80").await?;
+    /// healthcheck.listening(listener.local_addr()?);
+    /// axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await
+    /// # }
+    /// ```
+    pub fn listening(&self, address: std::net::SocketAddr) {
+        self.said_listening(Some(address), None);
+    }
+
+    /// [`listening`](Self::listening), with deploy.yml's `proxy.app_port` when
+    /// the attribute read it.
+    pub(crate) fn said_listening(
+        &self,
+        address: Option<std::net::SocketAddr>,
+        app_port: Option<u16>,
+    ) {
+        let config = self.readiness().map(|readiness| readiness.config());
+        crate::log::listening(&crate::log::Listening {
+            path: self.path(),
+            address,
+            checks: config.map(|config| config.names()).unwrap_or_default(),
+            deadline: config
+                .filter(|config| config.has_checks())
+                .map(|config| config.deadline),
+            timeout: config
+                .and_then(|config| config.timeout)
+                .unwrap_or(crate::readiness::PROXY_TIMEOUT),
+            app_port,
+            kamal: crate::log::Kamal::from_env(),
+        });
+    }
+
     /// The [`Timer`] for check deadlines; [`TokioTimer`](crate::TokioTimer) with
     /// the `tokio` feature (on by default). Without it, a layer with checks needs
     /// one.

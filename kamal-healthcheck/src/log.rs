@@ -171,3 +171,110 @@ pub(crate) fn gate_opened(path: &str, waited: Duration) {
         "start-up gate opened; the healthcheck runs its checks from now on"
     );
 }
+
+/// What the start-up line says: what kamal-proxy will probe, and where the app
+/// answers it.
+pub(crate) struct Listening<'a> {
+    pub(crate) path: &'a str,
+    /// The address the listener is bound to, when it is a socket address.
+    pub(crate) address: Option<std::net::SocketAddr>,
+    pub(crate) checks: Vec<&'a str>,
+    pub(crate) deadline: Option<std::time::Duration>,
+    /// kamal-proxy's timeout in force (5 s unless told otherwise).
+    pub(crate) timeout: std::time::Duration,
+    /// `proxy.app_port` from deploy.yml, when the attribute read it.
+    pub(crate) app_port: Option<u16>,
+    /// Kamal's environment, when the app runs in a container Kamal started.
+    pub(crate) kamal: Option<Kamal>,
+}
+
+/// What Kamal tells a container it starts, in its environment.
+pub(crate) struct Kamal {
+    pub(crate) container: String,
+    pub(crate) destination: Option<String>,
+}
+
+impl Kamal {
+    /// Kamal's environment, if this process runs in a container Kamal
+    /// started (`KAMAL_CONTAINER_NAME` or `KAMAL_VERSION` is set).
+    pub(crate) fn from_env() -> Option<Self> {
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|value: &String| !value.is_empty())
+        };
+        let container = var("KAMAL_CONTAINER_NAME").or_else(|| var("KAMAL_VERSION"))?;
+        Some(Self {
+            container,
+            destination: var("KAMAL_DESTINATION"),
+        })
+    }
+}
+
+/// The start-up line (`INFO`), and under Kamal an `ERROR` for a listener
+/// kamal-proxy cannot reach: a loopback address, or a port other than
+/// `proxy.app_port`. Without the `tracing` feature, the same on stderr.
+pub(crate) fn listening(at: &Listening<'_>) {
+    let mut problems = Vec::new();
+    if let (Some(kamal), Some(address)) = (&at.kamal, at.address) {
+        if address.ip().is_loopback() {
+            let any = if address.is_ipv6() { "[::]" } else { "0.0.0.0" };
+            problems.push(format!(
+                "the app listens on {address}, a loopback address: kamal-proxy connects from \
+                 its own container and can never reach it (container {}); bind {any}:{} instead",
+                kamal.container,
+                address.port()
+            ));
+        }
+        if let Some(app_port) = at.app_port.filter(|port| *port != address.port()) {
+            problems.push(format!(
+                "the app listens on port {}, but deploy.yml's `proxy.app_port` is {app_port}: \
+                 kamal-proxy probes port {app_port}; listen on it, or set `proxy.app_port: {}`",
+                address.port(),
+                address.port()
+            ));
+        }
+    }
+    #[cfg(feature = "tracing")]
+    {
+        let address = at.address.map(|address| address.to_string());
+        tracing::info!(
+            target: "kamal_healthcheck",
+            path = at.path,
+            address = address.as_deref().unwrap_or("(not a socket)"),
+            port = at.address.map(|address| address.port()),
+            checks = at.checks.join(", "),
+            deadline_ms = at.deadline.map(millis),
+            timeout_ms = millis(at.timeout),
+            destination = at.kamal.as_ref().and_then(|kamal| kamal.destination.as_deref()),
+            "kamal-proxy probes GET {} here; the healthcheck answers it ahead of the app",
+            at.path
+        );
+        for problem in &problems {
+            tracing::error!(target: "kamal_healthcheck", path = at.path, "{problem}");
+        }
+    }
+    // Without `tracing`, the same on stderr, which Kamal prints as well.
+    #[cfg(not(feature = "tracing"))]
+    {
+        let address = at.address.map(|address| address.to_string());
+        eprintln!(
+            "kamal_healthcheck: kamal-proxy probes GET {path} here; the healthcheck answers it \
+             ahead of the app (address {address}, checks [{checks}], deadline {deadline:?}, \
+             timeout {timeout:?}, destination {destination})",
+            path = at.path,
+            address = address.as_deref().unwrap_or("(not a socket)"),
+            checks = at.checks.join(", "),
+            deadline = at.deadline,
+            timeout = at.timeout,
+            destination = at
+                .kamal
+                .as_ref()
+                .and_then(|kamal| kamal.destination.as_deref())
+                .unwrap_or("none"),
+        );
+        for problem in &problems {
+            eprintln!("kamal_healthcheck: error: {problem}");
+        }
+    }
+}

@@ -157,6 +157,14 @@ impl Config {
     }
 
     /// The checks' names, in the order they were added.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .map(|check| check.name.as_ref())
+            .collect()
+    }
+
+    /// The checks' names, in the order they were added.
     #[cfg(feature = "tracing")]
     pub(crate) fn check_names(&self) -> impl Iterator<Item = &str> {
         self.checks.iter().map(|check| check.name.as_ref())

@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, ready};
@@ -91,6 +92,39 @@ impl<S, M> Served<S, M> {
         Self { layer, inner }
     }
 }
+
+impl<S, M> Served<S, M> {
+    /// Says at start-up what kamal-proxy will probe and where the app answers
+    /// it (an `INFO` event under the target `kamal_healthcheck`), and, when
+    /// the app runs in a container Kamal started, says as an `ERROR` when
+    /// kamal-proxy cannot reach the listener: a loopback `address`, or a port
+    /// other than deploy.yml's `app_port`. The app serves either way.
+    pub fn listening(self, address: Option<SocketAddr>, app_port: Option<u16>) -> Self {
+        self.layer.said_listening(address, app_port);
+        self
+    }
+}
+
+/// The result of a listener's `local_addr`, to ask for its socket address:
+/// the attribute's expansion asks it of any listener `axum::serve` takes.
+pub struct ListenerAddress<'a, T>(pub &'a T);
+
+impl ListenerAddress<'_, std::io::Result<SocketAddr>> {
+    /// The socket address, if the listener gave one.
+    pub fn socket(&self) -> Option<SocketAddr> {
+        self.0.as_ref().ok().copied()
+    }
+}
+
+/// For listeners whose address is not a socket address (a Unix socket's).
+pub trait NotASocket {
+    /// No socket address.
+    fn socket(&self) -> Option<SocketAddr> {
+        None
+    }
+}
+
+impl<T> NotASocket for ListenerAddress<'_, T> {}
 
 impl<S, M, T> Service<T> for Served<S, M>
 where
