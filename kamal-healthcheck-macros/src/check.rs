@@ -32,8 +32,9 @@ pub(crate) struct Plan {
     pub(crate) form: Form,
     /// Readiness checks and settings, if any were given.
     pub(crate) readiness: Option<Readiness>,
-    /// deploy.yml's `proxy.app_port`, when the attribute reads deploy.yml.
-    pub(crate) app_port: Option<u16>,
+    /// deploy.yml's `proxy.app_port`, when the attribute reads deploy.yml,
+    /// and each destination's.
+    pub(crate) app_port: Option<(u16, Vec<(String, u16)>)>,
 }
 
 /// Where the healthcheck goes.
@@ -197,7 +198,7 @@ struct Deployed<'a> {
     tracking: TokenStream,
     /// deploy.yml's timeout, with the `deploy` literal.
     timeout: Option<(&'a LitStr, Duration)>,
-    app_port: Option<u16>,
+    app_port: Option<(u16, Vec<(String, u16)>)>,
 }
 
 /// The healthcheck path, and deploy.yml's timeout. With `deploy`, the path
@@ -215,7 +216,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
             app_port: None,
         });
     };
-    let deploy = crate::deploy::read(file, "`deploy`")?;
+    let deploy = crate::deploy::read(file, "`deploy`", crate::deploy::Which::All)?;
     let name = file.value();
     if let Some(path) = args
         .path
@@ -241,7 +242,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
     Ok(Deployed {
         tracking: deploy.tracking(),
         timeout: deploy.timeout.map(|timeout| (file, timeout)),
-        app_port: Some(deploy.app_port),
+        app_port: Some((deploy.app_port, deploy.destinations)),
         path: deploy.path,
         explicit: true,
     })

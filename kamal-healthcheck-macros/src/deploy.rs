@@ -27,6 +27,13 @@ pub(crate) struct Deploy {
     pub(crate) timeout: Option<Duration>,
     /// `proxy.app_port`, 80 unless set.
     pub(crate) app_port: u16,
+    /// The Kamal destinations beside the file (`config/deploy.staging.yml`),
+    /// each with its `proxy.app_port` once merged over the file, when they
+    /// were read; their paths agree with the file's and their timeouts are
+    /// taken into `timeout`.
+    pub(crate) destinations: Vec<(String, u16)>,
+    /// Every file read, for the build to rerun when one changes.
+    pub(crate) files: Vec<PathBuf>,
 }
 
 /// Reads the deploy.yml named by `literal`, relative to the crate being built;
@@ -34,20 +41,38 @@ pub(crate) struct Deploy {
 /// names the reader (`` `deploy` ``, `` `deploy_probe!` ``) for the error
 /// when the `deploy-yml` feature is off.
 #[cfg(feature = "deploy-yml")]
-pub(crate) fn read(literal: &LitStr, _what: &str) -> Result<Deploy, syn::Error> {
+pub(crate) fn read(literal: &LitStr, _what: &str, which: Which<'_>) -> Result<Deploy, syn::Error> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let deploy =
-        read_from(&base, &literal.value()).map_err(|message| message.at(literal.span()))?;
+    let deploy = match which {
+        Which::All => read_with_destinations(&base, &literal.value()),
+        Which::Base => read_from(&base, &literal.value()),
+        Which::Destination(destination) => {
+            read_destination(&base, &literal.value(), &destination.value())
+        }
+    }
+    .map_err(|message| message.at(literal.span()))?;
     match invalid_path(literal, &deploy) {
         Some(error) => Err(error),
         None => Ok(deploy),
     }
 }
 
+/// Which configurations to read.
+#[derive(Clone, Copy)]
+pub(crate) enum Which<'a> {
+    /// The named file and every Kamal destination beside it, each merged
+    /// over it (the attribute: one build serves every destination).
+    All,
+    /// The named file alone (`deploy_probe!` without a destination).
+    Base,
+    /// That destination's file merged over the named one (`kamal deploy -d`).
+    Destination(#[cfg_attr(not(feature = "deploy-yml"), allow(dead_code))] &'a LitStr),
+}
+
 #[cfg(not(feature = "deploy-yml"))]
-pub(crate) fn read(literal: &LitStr, what: &str) -> Result<Deploy, syn::Error> {
+pub(crate) fn read(literal: &LitStr, what: &str, _which: Which<'_>) -> Result<Deploy, syn::Error> {
     Err(Message::new(
         format!("{what} needs the `deploy-yml` feature"),
         "it reads Kamal's config/deploy.yml at compile time",
@@ -60,16 +85,16 @@ impl Deploy {
     /// What makes the build rerun when the file changes: rustc tracks the
     /// files it includes.
     pub(crate) fn tracking(&self) -> proc_macro2::TokenStream {
-        let absolute = self.file.display().to_string();
+        let absolute = self.files.iter().map(|file| file.display().to_string());
         quote::quote!(
-            const _: &[u8] = ::core::include_bytes!(#absolute);
+            #(const _: &[u8] = ::core::include_bytes!(#absolute);)*
         )
     }
 }
 
-/// Reads `name` under `base`; the error is the message for the `deploy` argument.
+/// The text of `name` under `base`, and the file's path.
 #[cfg(feature = "deploy-yml")]
-pub(crate) fn read_from(base: &std::path::Path, name: &str) -> Result<Deploy, Message> {
+fn text_of(base: &std::path::Path, name: &str) -> Result<(PathBuf, String), Message> {
     let file = base.join(name);
     let text = std::fs::read_to_string(&file).map_err(|error| {
         Message::new(
@@ -79,18 +104,151 @@ pub(crate) fn read_from(base: &std::path::Path, name: &str) -> Result<Deploy, Me
              in a Docker build, copy it into the build context",
         )
     })?;
-    let read = |text: &str| {
-        let config = load(text)?;
-        let (path, timeout) = healthcheck_of(&config)?;
-        Ok(Deploy {
-            file,
-            path_at: path.as_ref().map(|(at, _)| at.clone()),
-            path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
-            timeout,
-            app_port: app_port(&config)?,
-        })
+    Ok((file, text))
+}
+
+/// What one configuration (a file, or a destination's merged over it) says.
+#[cfg(feature = "deploy-yml")]
+fn deploy_of(file: PathBuf, config: &yaml_rust2::Yaml) -> Result<Deploy, Message> {
+    let (path, timeout) = healthcheck_of(config)?;
+    Ok(Deploy {
+        path_at: path.as_ref().map(|(at, _)| at.clone()),
+        path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
+        timeout,
+        app_port: app_port(config)?,
+        destinations: Vec::new(),
+        files: vec![file.clone()],
+        file,
+    })
+}
+
+/// Reads `name` under `base`, alone.
+#[cfg(feature = "deploy-yml")]
+pub(crate) fn read_from(base: &std::path::Path, name: &str) -> Result<Deploy, Message> {
+    let (file, text) = text_of(base, name)?;
+    deploy_of(file, &load(&text).map_err(|problem| problem.in_file(name))?)
+        .map_err(|problem| problem.in_file(name))
+}
+
+/// The destinations' files beside `name` (`config/deploy.yml`:
+/// `config/deploy.staging.yml`, ...), by destination, sorted.
+#[cfg(feature = "deploy-yml")]
+fn destinations_of(base: &std::path::Path, name: &str) -> Vec<(String, String)> {
+    let file = std::path::Path::new(name);
+    let (Some(stem), Some(ext)) = (
+        file.file_stem().and_then(|stem| stem.to_str()),
+        file.extension().and_then(|ext| ext.to_str()),
+    ) else {
+        return Vec::new();
     };
-    read(&text).map_err(|problem: Message| problem.in_file(name))
+    let dir = file.parent().unwrap_or(std::path::Path::new(""));
+    let Ok(entries) = std::fs::read_dir(base.join(dir)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, String)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let file_name = entry.file_name().into_string().ok()?;
+            let destination = file_name
+                .strip_prefix(stem)?
+                .strip_prefix('.')?
+                .strip_suffix(ext)?
+                .strip_suffix('.')?;
+            (!destination.is_empty() && !destination.contains('.')).then(|| {
+                let named = dir.join(&file_name).display().to_string();
+                (destination.to_owned(), named)
+            })
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// `name` merged with `destination`'s file over it, as `kamal deploy -d
+/// destination` reads them.
+#[cfg(feature = "deploy-yml")]
+fn read_destination(
+    base: &std::path::Path,
+    name: &str,
+    destination: &str,
+) -> Result<Deploy, Message> {
+    let (file, text) = text_of(base, name)?;
+    let config = load(&text).map_err(|problem| problem.in_file(name))?;
+    let Some((_, named)) = destinations_of(base, name)
+        .into_iter()
+        .find(|(found, _)| found == destination)
+    else {
+        return Err(Message::new(
+            format!("no destination `{destination}` beside {name}"),
+            format!("`kamal deploy -d {destination}` reads its own file beside {name}"),
+            "name a destination whose file exists, or leave `destination` out",
+        ));
+    };
+    let (destination_file, text) = text_of(base, &named)?;
+    let over = load(&text).map_err(|problem| problem.in_file(&named))?;
+    let mut deploy =
+        deploy_of(file, &merged(&config, &over)).map_err(|problem| problem.in_file(&named))?;
+    deploy.files.push(destination_file);
+    Ok(deploy)
+}
+
+/// `name` and every destination beside it, each merged over it: their
+/// healthcheck paths must agree (one build answers one path), the strictest
+/// timeout is the one a deadline must fit in, and each destination's
+/// `proxy.app_port` is kept for the check at start-up.
+#[cfg(feature = "deploy-yml")]
+fn read_with_destinations(base: &std::path::Path, name: &str) -> Result<Deploy, Message> {
+    let (file, text) = text_of(base, name)?;
+    let config = load(&text).map_err(|problem| problem.in_file(name))?;
+    let mut deploy = deploy_of(file, &config).map_err(|problem| problem.in_file(name))?;
+    let mut paths = vec![(name.to_owned(), deploy.path.clone())];
+    for (destination, named) in destinations_of(base, name) {
+        let (destination_file, text) = text_of(base, &named)?;
+        let over = load(&text).map_err(|problem| problem.in_file(&named))?;
+        let merged = deploy_of(destination_file.clone(), &merged(&config, &over))
+            .map_err(|problem| problem.in_file(&named))?;
+        paths.push((named, merged.path));
+        if let Some(timeout) = merged.timeout {
+            deploy.timeout = Some(deploy.timeout.map_or(timeout, |known| known.min(timeout)));
+        }
+        deploy.destinations.push((destination, merged.app_port));
+        deploy.files.push(destination_file);
+    }
+    if paths.iter().any(|(_, path)| *path != deploy.path) {
+        let each: Vec<String> = paths
+            .iter()
+            .map(|(named, path)| format!("{named}: {path:?}"))
+            .collect();
+        return Err(Message::new(
+            "Kamal's destinations probe different healthcheck paths",
+            format!("one build answers one path, and {}", each.join(", ")),
+            "set the same `proxy: healthcheck: path:` in every destination, or in the base \
+             file only",
+        ));
+    }
+    Ok(deploy)
+}
+
+/// `over` merged into `base` as Kamal merges a destination's file over
+/// deploy.yml: mappings key by key, recursively; anything else replaced.
+#[cfg(feature = "deploy-yml")]
+fn merged(base: &yaml_rust2::Yaml, over: &yaml_rust2::Yaml) -> yaml_rust2::Yaml {
+    use yaml_rust2::Yaml;
+    match (base, over) {
+        (Yaml::Hash(base), Yaml::Hash(over)) => {
+            let mut out = base.clone();
+            for (key, value) in over {
+                let value = match base.get(key) {
+                    Some(known) => merged(known, value),
+                    None => value.clone(),
+                };
+                out.insert(key.clone(), value);
+            }
+            Yaml::Hash(out)
+        }
+        (_, Yaml::BadValue | Yaml::Null) => base.clone(),
+        (_, over) => over.clone(),
+    }
 }
 
 #[cfg(feature = "deploy-yml")]
@@ -532,6 +690,92 @@ mod tests {
         // A key written beside the merge wins over it.
         let yaml = "d: &d\n  path: /merged\nproxy:\n  healthcheck:\n    <<: *d\n    path: /own\n";
         assert_eq!(parse(yaml), Ok((found("proxy.healthcheck", "/own"), None)));
+    }
+
+    /// A directory of its own with `files` (name, text) in `config/`.
+    fn config_dir(test: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("kamal-healthcheck-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("config")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join("config").join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn destinations_are_merged_over_the_file() {
+        let base = "service: app\nproxy:\n  app_port: 3000\n  healthcheck:\n    path: /healthz\n    timeout: 10\n";
+        let dir = config_dir(
+            "agree",
+            &[
+                ("deploy.yml", base),
+                // Its own timeout and port; the path from the base file.
+                (
+                    "deploy.staging.yml",
+                    "proxy:\n  app_port: 4000\n  healthcheck:\n    timeout: 3\n",
+                ),
+                (
+                    "deploy.production.yml",
+                    "servers:\n  web:\n    hosts: [1.1.1.1]\n",
+                ),
+                // Not a destination of deploy.yml.
+                (
+                    "other.staging.yml",
+                    "proxy:\n  healthcheck:\n    path: /elsewhere\n",
+                ),
+            ],
+        );
+        let deploy = read_with_destinations(&dir, "config/deploy.yml").unwrap();
+        assert_eq!(deploy.path, "/healthz");
+        assert_eq!(deploy.timeout, Some(Duration::from_secs(3)));
+        assert_eq!(deploy.app_port, 3000);
+        assert_eq!(
+            deploy.destinations,
+            [
+                ("production".to_owned(), 3000),
+                ("staging".to_owned(), 4000)
+            ]
+        );
+        assert_eq!(deploy.files.len(), 3);
+        let staging = read_destination(&dir, "config/deploy.yml", "staging").unwrap();
+        assert_eq!(
+            (staging.path.as_str(), staging.timeout, staging.app_port),
+            ("/healthz", Some(Duration::from_secs(3)), 4000)
+        );
+        let error = read_destination(&dir, "config/deploy.yml", "qa")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("no destination `qa` beside config/deploy.yml"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn destinations_that_probe_another_path_are_an_error_naming_each() {
+        let dir = config_dir(
+            "disagree",
+            &[
+                ("deploy.yml", "proxy:\n  healthcheck:\n    path: /up\n"),
+                (
+                    "deploy.staging.yml",
+                    "proxy:\n  healthcheck:\n    path: /ready\n",
+                ),
+            ],
+        );
+        let error = read_with_destinations(&dir, "config/deploy.yml")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "Kamal's destinations probe different healthcheck paths\n\
+             = note: one build answers one path, and config/deploy.yml: \"/up\", \
+             config/deploy.staging.yml: \"/ready\"\n\
+             = help: set the same `proxy: healthcheck: path:` in every destination, or in the \
+             base file only"
+        );
     }
 
     #[test]

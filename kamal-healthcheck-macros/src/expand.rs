@@ -167,8 +167,16 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
     };
     let stmts = &block.stmts;
     let body = inspect_layers(quote!(#(#stmts)*), krate);
-    let app_port = match plan.app_port {
-        Some(port) => quote!(::core::option::Option::Some(#port)),
+    // The port kamal-proxy targets: deploy.yml's, or the destination's the
+    // app runs under (`KAMAL_DESTINATION`, read at start-up).
+    let app_port = match &plan.app_port {
+        Some((port, destinations)) => {
+            let (names, ports): (Vec<&String>, Vec<&u16>) =
+                destinations.iter().map(|(name, port)| (name, port)).unzip();
+            quote!(::core::option::Option::Some(
+                #krate::__private::app_port(#port, &[#((#names, #ports)),*])
+            ))
+        }
         None => quote!(::core::option::Option::None),
     };
     serve.rewrite(body, &|path, listener, app| {

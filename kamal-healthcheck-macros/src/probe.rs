@@ -9,15 +9,12 @@ use crate::errors::Message;
 /// The `Probe` expression for the deploy.yml named by `input`, or the error to
 /// show on it.
 pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
-    let file: LitStr = syn::parse2(input).map_err(|error| {
-        Message::new(
-            "expected the path of Kamal's config file",
-            "it is read at compile time, relative to this crate's Cargo.toml",
-            "write `deploy_probe!(\"config/deploy.yml\")`",
-        )
-        .at(error.span())
-    })?;
-    let deploy = crate::deploy::read(&file, "`deploy_probe!`")?;
+    let (file, destination) = syn::parse::Parser::parse2(arguments, input)?;
+    let which = match &destination {
+        Some(destination) => crate::deploy::Which::Destination(destination),
+        None => crate::deploy::Which::Base,
+    };
+    let deploy = crate::deploy::read(&file, "`deploy_probe!`", which)?;
     let path = &deploy.path;
     let timeout = deploy.timeout.map(|timeout| {
         let millis = timeout.as_millis() as u64;
@@ -28,4 +25,36 @@ pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
         #tracking
         ::kamal_healthcheck::Probe::new().path(#path) #timeout
     }))
+}
+
+/// `"config/deploy.yml"`, then optionally `, destination = "staging"`.
+fn arguments(input: syn::parse::ParseStream<'_>) -> syn::Result<(LitStr, Option<LitStr>)> {
+    let usage = |span| {
+        Message::new(
+            "expected the path of Kamal's config file",
+            "it is read at compile time, relative to this crate's Cargo.toml",
+            "write `deploy_probe!(\"config/deploy.yml\")`, or with a destination: \
+             `deploy_probe!(\"config/deploy.yml\", destination = \"staging\")`",
+        )
+        .at(span)
+    };
+    let file: LitStr = input.parse().map_err(|error| usage(error.span()))?;
+    if input.is_empty() {
+        return Ok((file, None));
+    }
+    input
+        .parse::<syn::Token![,]>()
+        .map_err(|error| usage(error.span()))?;
+    let key: syn::Ident = input.parse().map_err(|error| usage(error.span()))?;
+    if key != "destination" {
+        return Err(usage(key.span()));
+    }
+    input
+        .parse::<syn::Token![=]>()
+        .map_err(|error| usage(error.span()))?;
+    let destination: LitStr = input.parse().map_err(|error| usage(error.span()))?;
+    if !input.is_empty() {
+        return Err(usage(input.span()));
+    }
+    Ok((file, Some(destination)))
 }

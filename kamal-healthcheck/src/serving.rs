@@ -173,3 +173,16 @@ where
         Poll::Ready(Ok(layer.layer(service)))
     }
 }
+
+/// The container port kamal-proxy targets: deploy.yml's `proxy.app_port`
+/// (`base`), or that of the Kamal destination the app runs under
+/// (`KAMAL_DESTINATION`), merged over it.
+pub fn app_port(base: u16, destinations: &[(&str, u16)]) -> u16 {
+    let Ok(destination) = std::env::var("KAMAL_DESTINATION") else {
+        return base;
+    };
+    destinations
+        .iter()
+        .find(|(name, _)| *name == destination)
+        .map_or(base, |(_, port)| *port)
+}

@@ -692,3 +692,23 @@ mod readme {
             .assert_healthy();
     }
 }
+
+/// `deploy_probe!` with a Kamal destination probes as `kamal deploy -d
+/// staging` does: config/deploy.staging.yml merged over config/deploy.yml.
+#[tokio::test]
+async fn deploy_probe_reads_a_destination_merged_over_deploy_yml() {
+    let base = deploy_probe!("config/deploy.yml");
+    let staging = deploy_probe!("config/deploy.yml", destination = "staging");
+    assert_eq!(
+        (base.get_path(), base.get_timeout()),
+        ("/up", Duration::from_secs(5))
+    );
+    assert_eq!(
+        (staging.get_path(), staging.get_timeout()),
+        ("/up", Duration::from_secs(3))
+    );
+    staging
+        .send(HealthCheckLayer::new().layer(Router::new()))
+        .await
+        .assert_healthy();
+}

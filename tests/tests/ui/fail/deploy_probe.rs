@@ -6,4 +6,6 @@ fn main() {
     let _ = deploy_probe!("deploy/bad_path.yml");
     let _ = deploy_probe!("deploy/erb.yml");
     let _ = deploy_probe!(config / deploy.yml);
+    let _ = deploy_probe!("deploy/destinations.yml", destination = "qa");
+    let _ = deploy_probe!("deploy/destinations.yml", stage = "staging");
 }

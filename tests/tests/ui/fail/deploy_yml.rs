@@ -23,7 +23,10 @@ fn roles_disagree() -> Router { Router::new() }
 #[kamal_healthcheck(deploy = "deploy/bad_path.yml")]
 fn invalid_path() -> Router { Router::new() }
 
+#[kamal_healthcheck(deploy = "deploy/destinations.yml")]
+fn destinations_disagree() -> Router { Router::new() }
+
 fn main() {
     let _ = (other_path(), deadline_at_the_timeout(), missing(), erb(), broken(), roles_disagree());
-    let _ = invalid_path();
+    let _ = (invalid_path(), destinations_disagree());
 }
