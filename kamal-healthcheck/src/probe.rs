@@ -241,9 +241,19 @@ impl Probe {
             detail: None,
         };
         let mut redirects = Vec::new();
+        let started = std::time::Instant::now();
         let ended = {
             let exchange = pin!(exchange(&mut service, self.path.as_str(), &mut redirects));
             race(exchange, &mut deadline).await
+        };
+        // A service that blocks its thread past the timeout cannot be
+        // interrupted in-process; kamal-proxy's client has given up by then,
+        // so an answer that came after the timeout is a timeout.
+        let ended = match ended {
+            Raced::Done(_) if deadline.is_some() && started.elapsed() > self.timeout => {
+                Raced::TimedOut
+            }
+            ended => ended,
         };
         report.redirects = redirects;
         match ended {
@@ -270,6 +280,26 @@ impl Probe {
                 report.answered = parts.extensions.get::<Answered>().is_some();
                 let failed = parts.extensions.get::<FailedChecks>();
                 report.verdict = classify(parts.status, &parts.headers, report.answered, failed);
+                // Another status than the healthcheck's, from something that
+                // is not a guard the verdicts name: the app's own route at the
+                // path answers it, or middleware ahead of every route does. A
+                // path no route has tells them apart.
+                if report.verdict == Verdict::OtherStatus && !report.answered {
+                    let elsewhere = format!(
+                        "{}/kamal-healthcheck-no-route",
+                        self.path.as_str().trim_end_matches('/')
+                    );
+                    let other = race(
+                        pin!(exchange(&mut service, &elsewhere, &mut Vec::new())),
+                        &mut deadline,
+                    )
+                    .await;
+                    if let Raced::Done(Ended::Answer(other)) = other {
+                        if other.status() != parts.status {
+                            report.verdict = Verdict::AppRoute;
+                        }
+                    }
+                }
                 report.detail = match failed {
                     Some(FailedChecks(lines)) => Some(lines.clone()),
                     None if report.answered || parts.status.is_success() => None,
@@ -558,6 +588,11 @@ fn classify(
 pub enum Verdict {
     /// The healthcheck answered `2xx`: the container becomes healthy.
     Healthy,
+    /// A route of the app's own at the path answered, not `2xx` (a `500` from
+    /// a health route whose database is down, say), and the healthcheck is not
+    /// at that path: told apart from middleware ahead of every route by a
+    /// second request to a path no route has, which gets another answer.
+    AppRoute,
     /// Something other than the healthcheck (a route of the app at the path)
     /// answered `2xx`: healthy for kamal-proxy, but no readiness check ran and
     /// nothing keeps middleware from blocking it later.
@@ -932,6 +967,21 @@ impl ProbeReport {
                  (`X-Forwarded-For`, `X-Request-Id`) does this"
                     .to_owned(),
                 outermost(),
+            ),
+            Verdict::AppRoute => (
+                format!("{answer}, by a route of the app's own, not by the healthcheck"),
+                format!(
+                    "the app's own route at `{}` failed (other paths are answered otherwise), \
+                     so {FAILS}; making the healthcheck outermost would hide the failure, not \
+                     fix it",
+                    self.path
+                ),
+                Some(
+                    "fix what that route checks, or move its check into the healthcheck \
+                     (`check(db = ..)` of `#[kamal_healthcheck]`, `HealthCheckLayer::check`) \
+                     and remove the route"
+                        .to_owned(),
+                ),
             ),
             Verdict::OtherStatus if self.answered => (
                 answer,

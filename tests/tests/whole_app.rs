@@ -712,3 +712,78 @@ async fn deploy_probe_reads_a_destination_merged_over_deploy_yml() {
         .await
         .assert_healthy();
 }
+
+/// A middleware that blocks its thread past kamal-proxy's timeout (a
+/// synchronous call to a slow service): in-process nothing can interrupt it,
+/// but the answer comes after the timeout, and kamal-proxy's client has given
+/// up by then: a timeout, as on the wire.
+async fn block_the_thread(request: Request, next: Next) -> Response {
+    std::thread::sleep(Duration::from_millis(600));
+    next.run(request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_middleware_that_blocks_past_the_timeout() {
+    let served = app().layer(from_fn(block_the_thread));
+    let timeout = Duration::from_millis(300);
+    let report = Probe::new().timeout(timeout).send(served.clone()).await;
+    assert_eq!(report.verdict(), Verdict::TimedOut, "{report}");
+    assert!(
+        report.to_string().contains("got no answer within 300ms"),
+        "{report}"
+    );
+    // Over TCP the answer also comes after the timeout, when kamal-proxy's
+    // client has given up.
+    let server = serve(served).await;
+    let start = std::time::Instant::now();
+    let wire = probe(server.address, "GET", "/up").await;
+    assert!(
+        start.elapsed() > timeout,
+        "answered over TCP in time: {wire:?}"
+    );
+}
+
+/// The app's own health route answers 500 (its database is down), and the
+/// healthcheck is not installed: the report says the route failed, and does
+/// not send the user to make the healthcheck outermost, which would hide it.
+#[tokio::test]
+async fn the_apps_own_route_fails() {
+    let served = Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/up", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }));
+    let report = assert_report(
+        served,
+        Verdict::AppRoute,
+        &[
+            "was answered 500 Internal Server Error, by a route of the app's own",
+            "making the healthcheck outermost would hide the failure",
+            "move its check into the healthcheck",
+        ],
+    )
+    .await;
+    assert!(
+        !report
+            .to_string()
+            .contains("make the healthcheck the outermost")
+    );
+}
+
+/// Middleware that answers 500 to every path is not the app's route.
+async fn broken(_: Request, _: Next) -> Response {
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+#[tokio::test]
+async fn middleware_that_fails_every_request_is_not_the_apps_route() {
+    let served = app().layer(from_fn(broken));
+    assert_report(
+        served.clone(),
+        Verdict::OtherStatus,
+        &[
+            "something ahead of it answered first",
+            "make the healthcheck the outermost",
+        ],
+    )
+    .await;
+    assert_fixed(served).await;
+}
