@@ -114,10 +114,13 @@ impl HealthCheckLayer {
     /// # Ok::<(), kamal_healthcheck::InvalidPath>(())
     /// ```
     pub fn try_with_path(path: impl Into<Cow<'static, str>>) -> Result<Self, InvalidPath> {
-        HealthCheckPath::new(path.into()).map(|path| Self {
-            path,
-            readiness: None,
-            mode: PhantomData,
+        HealthCheckPath::new(path.into()).map(|path| {
+            crate::path::answered_here(path.as_str());
+            Self {
+                path,
+                readiness: None,
+                mode: PhantomData,
+            }
         })
     }
 

@@ -40,7 +40,13 @@ const EXCERPT_BYTES: usize = 1024;
 const EXCERPT_CHARS: usize = 120;
 
 /// Probes `service` as kamal-proxy probes a new container, with the defaults
-/// Kamal sets (`GET /up`, a 5-second timeout): see [`Probe`].
+/// Kamal sets (`GET /up`, a 5-second timeout): see [`Probe`]. When nothing
+/// answers `/up`, it probes the path the app's healthcheck answers instead
+/// (the path given to `#[kamal_healthcheck(path = ..)]` or to
+/// [`HealthCheckLayer::with_path`](crate::HealthCheckLayer::with_path) in this
+/// process), so that one line tests an app whatever its path; whether
+/// deploy.yml probes that same path is [`deploy_probe!`](crate::deploy_probe)'s
+/// to check.
 ///
 /// Give it the service the app serves, exactly as `main` hands it to
 /// `axum::serve`, with every layer added there:
@@ -75,13 +81,25 @@ const EXCERPT_CHARS: usize = 120;
 /// kamal_healthcheck::probe(fixed).await.assert_healthy();
 /// # }
 /// ```
-pub async fn probe<S, ResBody>(service: S) -> ProbeReport
+pub async fn probe<S, ResBody>(mut service: S) -> ProbeReport
 where
     S: Service<Request<String>, Response = Response<ResBody>>,
     S::Error: fmt::Display,
     ResBody: http_body::Body,
 {
-    Probe::new().send(service).await
+    let report = Probe::new().send(&mut service).await;
+    if report.verdict != Verdict::NotFound {
+        return report;
+    }
+    // Nothing at `/up`: the path this app's healthcheck answers, if a
+    // healthcheck of this process answers another one.
+    for path in crate::path::answered_paths() {
+        let other = Probe::new().path(path.to_string()).send(&mut service).await;
+        if other.answered || other.verdict != Verdict::NotFound {
+            return other;
+        }
+    }
+    report
 }
 
 /// kamal-proxy's healthcheck probe, sent in-process to a tower HTTP service.

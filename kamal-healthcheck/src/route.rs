@@ -21,6 +21,7 @@ use crate::readiness::Readiness;
 /// Runs once, when the router is built.
 #[track_caller]
 pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
+    crate::path::answered_here(path);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
         Ok(router) => router,
         Err(payload) => {

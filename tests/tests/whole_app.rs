@@ -787,3 +787,36 @@ async fn middleware_that_fails_every_request_is_not_the_apps_route() {
     .await;
     assert_fixed(served).await;
 }
+
+#[kamal_healthcheck(path = "/healthz")]
+fn app_at_healthz() -> Router {
+    Router::new().route("/", get(|| async { "home" }))
+}
+
+/// Most apps deployed with Kamal set another path in deploy.yml: the one line
+/// probes the path the app's healthcheck answers, the attribute's or the
+/// layer's, when nothing answers `/up`.
+#[tokio::test]
+async fn the_one_line_probes_the_path_the_app_answers() {
+    let report = kamal_healthcheck::probe(app_at_healthz()).await;
+    assert_eq!(report.verdict(), Verdict::Healthy, "{report}");
+    assert!(report.to_string().contains("`GET /healthz`"), "{report}");
+    let layered = HealthCheckLayer::with_path("/ready").layer(app());
+    // `app()` answers `/up` itself: that answer is the one kamal-proxy gets
+    // by default, and the one reported.
+    assert!(
+        kamal_healthcheck::probe(layered)
+            .await
+            .to_string()
+            .contains("`GET /up`")
+    );
+    let ready = HealthCheckLayer::with_path("/ready").layer(Router::new());
+    let report = kamal_healthcheck::probe(ready).await;
+    assert_eq!(report.verdict(), Verdict::Healthy, "{report}");
+    assert!(report.to_string().contains("`GET /ready`"), "{report}");
+    // Behind a host check, every path is refused: the report at `/up` names
+    // that cause.
+    let guarded = app_at_healthz().layer(from_fn_with_state(Hits::default(), allowed_hosts_only));
+    let report = kamal_healthcheck::probe(guarded).await;
+    assert_eq!(report.verdict(), Verdict::HostCheck, "{report}");
+}
