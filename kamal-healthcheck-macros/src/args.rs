@@ -108,7 +108,7 @@ impl Args {
         match key {
             "path" => {
                 let literal = string(meta, "path", "/healthz", "the path kamal-proxy probes")?;
-                if let Some(reason) = crate::path_rules::problem(&literal.value()) {
+                if let Some(reason) = crate::rules::problem(&literal.value()) {
                     return Err(invalid_path(reason).at(literal.span()));
                 }
                 self.path = Some(literal);

@@ -14,12 +14,7 @@ use crate::errors::{Errors, Message};
 use crate::function::{Function, Returns};
 use crate::model::{Chain, Model, StepKind};
 
-/// kamal-proxy's default healthcheck path.
-const DEFAULT_PATH: &str = "/up";
-/// kamal-proxy gives each probe 5 seconds unless deploy.yml says otherwise.
-const KAMAL_TIMEOUT: Duration = Duration::from_secs(5);
-/// The checks' deadline unless set.
-const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+use crate::rules::{DEFAULT_DEADLINE, DEFAULT_PATH, PROXY_TIMEOUT as KAMAL_TIMEOUT};
 
 /// What the expansion installs.
 pub(crate) struct Plan {
@@ -323,34 +318,31 @@ fn timeout(
                     .at(literal.span()),
                 );
             }
-            (
-                value,
-                format!("{value:?}, set in {name}"),
-                Some(file.span()),
-            )
+            (value, format!("set in {name}"), Some(file.span()))
         }
         (None, Some((literal, value))) => (
             *value,
-            format!("{value:?}, given by `timeout`"),
+            "given by `timeout`".to_owned(),
             Some(literal.span()),
         ),
-        (None, None) => (KAMAL_TIMEOUT, "5s, Kamal's default".to_owned(), None),
+        (None, None) => (KAMAL_TIMEOUT, "Kamal's default".to_owned(), None),
     };
     let (span, deadline, default) = match &args.deadline {
         Some((literal, deadline)) => (Some(literal.span()), *deadline, ""),
-        None => (None, DEFAULT_DEADLINE, " (the default)"),
+        None => (None, DEFAULT_DEADLINE, ", the deadline the default"),
     };
     // Without checks, the default deadline bounds nothing.
     let bounds = span.is_some() || !args.checks.is_empty();
-    if bounds && deadline >= timeout {
+    let problem = crate::rules::deadline_problem(deadline, timeout).filter(|_| bounds);
+    if let Some((headline, note)) = problem {
         let raise = if at.is_none() {
             "; if deploy.yml sets a longer timeout, give it with `timeout = \"10s\"`"
         } else {
             ""
         };
         let message = Message::new(
-            format!("a check deadline of {deadline:?}{default} is not below the timeout"),
-            format!("kamal-proxy gives up on a probe after {source}, before the checks are done"),
+            headline,
+            format!("{note}; the timeout is {source}{default}"),
             format!("give a `deadline` below {timeout:?}{raise}"),
         );
         match (span.or(at), &args.readiness) {

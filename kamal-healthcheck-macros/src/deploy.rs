@@ -11,7 +11,7 @@ use crate::errors::Message;
 
 #[cfg(feature = "deploy-yml")]
 /// Kamal's default healthcheck path, used when deploy.yml sets none.
-const KAMAL_DEFAULT_PATH: &str = "/up";
+use crate::rules::DEFAULT_PATH as KAMAL_DEFAULT_PATH;
 
 /// What deploy.yml says about the healthcheck.
 #[derive(Debug, PartialEq)]
@@ -539,7 +539,7 @@ fn erb(at: &str, value: &str) -> Result<(), Message> {
 /// The error for a deploy.yml whose healthcheck path no request can match.
 #[cfg(feature = "deploy-yml")]
 fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
-    let reason = crate::path_rules::problem(&deploy.path)?;
+    let reason = crate::rules::problem(&deploy.path)?;
     let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
     Some(
         Message::new(

@@ -18,9 +18,9 @@ mod errors;
 mod expand;
 mod function;
 mod model;
-// The runtime crate's file (a symlink), so both crates accept the same paths.
-mod path_rules;
+// The runtime crate's file (a symlink): the rules and defaults both apply.
 mod probe;
+mod rules;
 mod serve;
 mod syntax;
 

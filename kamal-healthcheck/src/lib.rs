@@ -43,10 +43,10 @@ mod layer;
 mod log;
 mod outcome;
 mod path;
-mod path_rules;
 mod probe;
 mod readiness;
 mod route;
+mod rules;
 mod serving;
 mod timer;
 

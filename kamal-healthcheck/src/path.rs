@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::path_rules::problem;
+use crate::rules::problem;
 
 /// The path kamal-proxy probes unless `proxy: healthcheck: path:` in Kamal's
 /// `config/deploy.yml` says otherwise.
@@ -12,7 +12,7 @@ use crate::path_rules::problem;
 /// ```
 /// assert_eq!(kamal_healthcheck::DEFAULT_PATH, "/up");
 /// ```
-pub const DEFAULT_PATH: &str = "/up";
+pub const DEFAULT_PATH: &str = crate::rules::DEFAULT_PATH;
 
 /// The paths other than [`DEFAULT_PATH`] that a healthcheck of this process
 /// answers (a layer's, an attribute's route), for [`probe`](fn@crate::probe) to

@@ -24,10 +24,7 @@ use crate::timer::Timer;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// kamal-proxy gives each probe 5 seconds unless deploy.yml's `proxy:
-/// healthcheck: timeout:` says otherwise; a check's deadline must end before.
-pub(crate) const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
-pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+pub(crate) use crate::rules::{DEFAULT_DEADLINE, PROXY_TIMEOUT};
 pub(crate) const DEFAULT_CACHE_FOR: Duration = Duration::from_secs(1);
 
 /// A handle the app opens when its start-up work (migrations, warm caches) is
@@ -173,22 +170,22 @@ impl Config {
     /// Why the checks' deadline does not fit in kamal-proxy's timeout, if it
     /// does not: the message names the timeout in force and where it came from.
     pub(crate) fn deadline_problem(&self) -> Option<String> {
-        let (timeout, source) = match self.timeout {
-            Some(timeout) => (timeout, "set with `.timeout(..)`"),
-            None => (
-                PROXY_TIMEOUT,
-                "Kamal's default; when `proxy: healthcheck: timeout:` in config/deploy.yml \
-                 sets a longer one, give it with `.timeout(..)`",
+        let timeout = self.timeout.unwrap_or(PROXY_TIMEOUT);
+        if !self.has_checks() {
+            return None;
+        }
+        let (headline, note) = crate::rules::deadline_problem(self.deadline, timeout)?;
+        let help = match self.timeout {
+            Some(_) => format!("give a `.deadline(..)` below {timeout:?}"),
+            None => format!(
+                "give a `.deadline(..)` below {timeout:?} (Kamal's default timeout), or, when \
+                 deploy.yml sets a longer `proxy: healthcheck: timeout:`, give it with \
+                 `.timeout(..)`"
             ),
         };
-        (self.has_checks() && self.deadline >= timeout).then(|| {
-            format!(
-                "HealthCheckLayer: a check deadline of {:?} does not end before kamal-proxy's \
-                 healthcheck timeout of {timeout:?} ({source}): kamal-proxy would give up on \
-                 the probe before the checks are done; give a `.deadline(..)` below {timeout:?}",
-                self.deadline
-            )
-        })
+        Some(format!(
+            "HealthCheckLayer: {headline}\n= note: {note}\n= help: {help}"
+        ))
     }
 }
 

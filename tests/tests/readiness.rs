@@ -230,10 +230,10 @@ fn the_deadline_must_end_before_the_timeout_in_force() {
     let message = refused(with_check().deadline(Duration::from_secs(7))).unwrap();
     assert_eq!(
         message,
-        "HealthCheckLayer: a check deadline of 7s does not end before kamal-proxy's healthcheck \
-         timeout of 5s (Kamal's default; when `proxy: healthcheck: timeout:` in \
-         config/deploy.yml sets a longer one, give it with `.timeout(..)`): kamal-proxy would \
-         give up on the probe before the checks are done; give a `.deadline(..)` below 5s"
+        "HealthCheckLayer: a check deadline of 7s is not below the timeout of 5s\n\
+         = note: kamal-proxy gives up on a probe after 5s, before the checks are done\n\
+         = help: give a `.deadline(..)` below 5s (Kamal's default timeout), or, when deploy.yml \
+         sets a longer `proxy: healthcheck: timeout:`, give it with `.timeout(..)`"
     );
     let ten = Duration::from_secs(10);
     assert_eq!(
@@ -246,10 +246,9 @@ fn the_deadline_must_end_before_the_timeout_in_force() {
     );
     let message = refused(with_check().timeout(Duration::from_secs(2))).unwrap();
     assert!(
-        message.contains(
-            "a check deadline of 2s does not end before kamal-proxy's healthcheck \
-                          timeout of 2s (set with `.timeout(..)`)"
-        ),
+        message.starts_with(
+            "HealthCheckLayer: a check deadline of 2s is not below the timeout of 2s\n"
+        ) && message.ends_with("= help: give a `.deadline(..)` below 2s"),
         "{message}"
     );
     // Without checks no deadline bounds anything.

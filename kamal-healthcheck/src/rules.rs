@@ -1,6 +1,34 @@
-//! Which healthcheck paths a request can match. The runtime crate checks a path
-//! given at run time with it, and the macro crate (through a symlink to this file)
-//! a path given to the attribute, so both accept exactly the same paths.
+//! The rules and defaults both crates apply, written once: the runtime crate
+//! checks a layer's settings with them at run time, and the macro crate
+//! (through a symlink to this file) the attribute's at compile time, so both
+//! accept exactly the same paths and deadlines.
+
+use std::time::Duration;
+
+/// The path kamal-proxy probes unless deploy.yml's `proxy: healthcheck: path:`
+/// says otherwise.
+pub(crate) const DEFAULT_PATH: &str = "/up";
+
+/// kamal-proxy gives each probe 5 seconds unless deploy.yml's `proxy:
+/// healthcheck: timeout:` says otherwise.
+pub(crate) const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the readiness checks may take unless set.
+pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Why checks with `deadline` cannot answer within kamal-proxy's `timeout`,
+/// if they cannot: the headline and the note of the error; the caller, who
+/// knows where each value came from, adds the fix.
+pub(crate) fn deadline_problem(deadline: Duration, timeout: Duration) -> Option<(String, String)> {
+    (deadline >= timeout).then(|| {
+        (
+            format!("a check deadline of {deadline:?} is not below the timeout of {timeout:?}"),
+            format!(
+                "kamal-proxy gives up on a probe after {timeout:?}, before the checks are done"
+            ),
+        )
+    })
+}
 
 /// Returns why `path` can never equal the path of a request line, if it cannot.
 ///

@@ -1,1 +1,0 @@
-../../kamal-healthcheck/src/path_rules.rs

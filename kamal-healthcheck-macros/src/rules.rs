@@ -1,0 +1,1 @@
+../../kamal-healthcheck/src/rules.rs
