@@ -36,7 +36,7 @@ pub fn kamal_healthcheck(
     attribute(args.into(), item.into()).into()
 }
 
-/// kamal-proxy's probe as config/deploy.yml sets it: a `kamal_healthcheck::Probe`
+/// kamal-proxy's probe as config/deploy.yml sets it: a `kamal_healthcheck::probe::Probe`
 /// of its healthcheck path and timeout, read at compile time. See the
 /// `kamal-healthcheck` crate.
 #[proc_macro]

@@ -23,7 +23,7 @@ pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
     let tracking = deploy.tracking();
     Ok(quote::quote!({
         #tracking
-        ::kamal_healthcheck::Probe::new().path(#path) #timeout
+        ::kamal_healthcheck::probe::Probe::new().path(#path) #timeout
     }))
 }
 

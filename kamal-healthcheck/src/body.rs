@@ -19,7 +19,8 @@ use pin_project_lite::pin_project;
 /// is still accepted by `axum::serve`.
 ///
 /// ```
-/// use kamal_healthcheck::{HealthCheck, HealthCheckLayer, SameBody};
+/// use kamal_healthcheck::body::SameBody;
+/// use kamal_healthcheck::{HealthCheck, HealthCheckLayer};
 /// use tower::Layer;
 ///
 /// // The default: the response type stays axum's.
@@ -33,7 +34,8 @@ pub struct SameBody;
 /// `http_body::Body<Data = Bytes>`) or the healthcheck's answer.
 ///
 /// ```
-/// use kamal_healthcheck::{AnyBody, HealthCheck, HealthCheckLayer};
+/// use kamal_healthcheck::body::AnyBody;
+/// use kamal_healthcheck::{HealthCheck, HealthCheckLayer};
 /// use tower::Layer;
 ///
 /// let app: HealthCheck<axum::Router, AnyBody> =
@@ -52,7 +54,7 @@ mod sealed {
 /// service whose response body is `B`: [`SameBody`] or [`AnyBody`]. Sealed.
 ///
 /// ```
-/// use kamal_healthcheck::{AnyBody, BodyMode, HealthCheckBody, SameBody};
+/// use kamal_healthcheck::body::{AnyBody, BodyMode, HealthCheckBody, SameBody};
 ///
 /// fn body_of<M: BodyMode<B>, B>() -> &'static str {
 ///     std::any::type_name::<M::Body>()
@@ -125,7 +127,7 @@ pin_project! {
     ///
     /// ```
     /// use http_body::Body as _;
-    /// use kamal_healthcheck::HealthCheckBody;
+    /// use kamal_healthcheck::body::HealthCheckBody;
     ///
     /// // Around a service whose body is a `String`, say.
     /// let answer = HealthCheckBody::<String>::from("OK");

@@ -44,7 +44,7 @@ use crate::timer::Timer;
 /// # }
 /// ```
 ///
-/// Its services keep the wrapped service's response type ([`SameBody`]), which
+/// Its services keep the wrapped service's response type ([`SameBody`](crate::body::SameBody)), which
 /// needs a body the answer can be made from (axum's `Body`, `Full<Bytes>`);
 /// [`any_body`](Self::any_body) answers around any other body.
 pub struct HealthCheckLayer<M = SameBody> {
@@ -127,7 +127,7 @@ impl HealthCheckLayer {
     /// Answers around a service of any response body type with `Data = Bytes`
     /// (tonic's, tower-http's `TraceLayer`, `CompressionLayer` or
     /// `CatchPanicLayer` body, `UnsyncBoxBody`): the responses' body becomes
-    /// [`HealthCheckBody`](crate::HealthCheckBody), the wrapped service's body (polled in place, never
+    /// [`HealthCheckBody`](crate::body::HealthCheckBody), the wrapped service's body (polled in place, never
     /// boxed) or the healthcheck's answer.
     ///
     /// Without it the responses keep the wrapped service's body type, as
@@ -433,12 +433,12 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
 /// never looked at, and the inner service is not called. Every other request goes
 /// to the inner service as it is, at the cost of one string comparison.
 ///
-/// In the default body mode ([`SameBody`]) the answer's body is made with
+/// In the default body mode ([`SameBody`](crate::body::SameBody)) the answer's body is made with
 /// `ResBody::from(&'static str)` (or `From<String>` for the report of failed
 /// readiness checks), so the response type stays the inner service's: an axum
 /// `Router` wrapped in it can still be given to `axum::serve`. With
-/// [`AnyBody`] ([`HealthCheckLayer::any_body`]) the response body is
-/// [`HealthCheckBody<ResBody>`](crate::HealthCheckBody).
+/// [`AnyBody`](crate::body::AnyBody) ([`HealthCheckLayer::any_body`]) the response body is
+/// [`HealthCheckBody<ResBody>`](crate::body::HealthCheckBody).
 ///
 /// ```
 /// use axum::{Router, body::Body, routing::get};
@@ -491,6 +491,36 @@ impl<S: fmt::Debug, M> fmt::Debug for HealthCheck<S, M> {
             .field("path", &self.path())
             .field("readiness", &self.readiness.is_some())
             .finish()
+    }
+}
+
+impl<S> HealthCheck<S> {
+    /// `inner` behind a healthcheck at [`DEFAULT_PATH`] (`/up`) that keeps
+    /// its response type: [`HealthCheckLayer::new`]`().layer(inner)`.
+    ///
+    /// ```
+    /// use kamal_healthcheck::HealthCheck;
+    ///
+    /// let app = HealthCheck::new(axum::Router::<()>::new());
+    /// assert_eq!(app.path(), "/up");
+    /// ```
+    pub fn new(inner: S) -> Self {
+        HealthCheckLayer::new().layer(inner)
+    }
+
+    /// The layer that makes this service: [`HealthCheckLayer::new`], for its
+    /// settings.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kamal_healthcheck::HealthCheck;
+    /// use tower::Layer;
+    ///
+    /// let layer = HealthCheck::<()>::layer().cache_for(Duration::ZERO);
+    /// let app = layer.layer(axum::Router::<()>::new());
+    /// ```
+    pub fn layer() -> HealthCheckLayer {
+        HealthCheckLayer::new()
     }
 }
 

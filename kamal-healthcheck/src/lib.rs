@@ -13,7 +13,7 @@
 //! - [`HealthCheckLayer`] wraps any tower HTTP service (an axum `Router`, a hyper
 //!   or tonic service), for middleware added outside that function;
 //! - [`probe`](fn@probe) sends the whole served app, in-process, the request kamal-proxy
-//!   sends, and its [`ProbeReport`] says whether the healthcheck answered and, if
+//!   sends, and its [`ProbeReport`](probe::ProbeReport) says whether the healthcheck answered and, if
 //!   the deploy would fail, why and what to do: one line in a test
 //!   (`probe(app).await.assert_healthy()`), or a check in `main` before serving.
 //!
@@ -37,23 +37,23 @@
 #![deny(missing_docs)]
 
 mod answer;
-mod body;
+pub mod body;
+pub mod future;
 mod inspect;
 mod layer;
 mod log;
 mod outcome;
 mod path;
-mod probe;
+pub mod probe;
 mod readiness;
 mod route;
 mod rules;
 mod serving;
 mod timer;
 
-pub use body::{AnyBody, BodyMode, HealthCheckBody, SameBody};
-pub use layer::{Defer, Deferred, HealthCheck, HealthCheckLayer, ResponseFuture};
+pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
-pub use probe::{Probe, ProbeReport, Verdict, probe};
+pub use probe::probe;
 pub use readiness::StartupGate;
 pub use timer::Timer;
 #[cfg(feature = "tokio")]
@@ -138,7 +138,7 @@ pub use timer::TokioTimer;
 pub use kamal_healthcheck_macros::kamal_healthcheck;
 
 /// kamal-proxy's probe as Kamal's config/deploy.yml sets it (feature
-/// `deploy-yml`): a [`Probe`] of `proxy.healthcheck.path` (Kamal's `/up` when
+/// `deploy-yml`): a [`Probe`](probe::Probe) of `proxy.healthcheck.path` (Kamal's `/up` when
 /// unset; role-level sections must agree) with `proxy.healthcheck.timeout` (5 s
 /// when unset), read at compile time from the file named relative to the crate's
 /// `Cargo.toml`. A test with it fails when the app and deploy.yml drift apart, and

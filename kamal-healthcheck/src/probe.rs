@@ -54,7 +54,8 @@ const EXCERPT_CHARS: usize = 120;
 /// ```
 /// use axum::http::{StatusCode, header::HOST};
 /// use axum::{Router, extract::Request, middleware, routing::get};
-/// use kamal_healthcheck::{HealthCheckLayer, Verdict, kamal_healthcheck};
+/// use kamal_healthcheck::probe::Verdict;
+/// use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
 /// use tower::Layer;
 ///
 /// #[kamal_healthcheck]
@@ -116,7 +117,8 @@ where
 /// ```
 /// use std::time::Duration;
 /// use axum::Router;
-/// use kamal_healthcheck::{HealthCheckLayer, Probe};
+/// use kamal_healthcheck::HealthCheckLayer;
+/// use kamal_healthcheck::probe::Probe;
 /// use tower::Layer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -141,7 +143,7 @@ impl Probe {
     /// kamal-proxy's probe with Kamal's defaults: `GET /up`, 5-second timeout.
     ///
     /// ```
-    /// let probe = kamal_healthcheck::Probe::new();
+    /// let probe = kamal_healthcheck::probe::Probe::new();
     /// assert_eq!(probe.get_path(), "/up");
     /// assert_eq!(probe.get_timeout(), std::time::Duration::from_secs(5));
     /// ```
@@ -159,7 +161,7 @@ impl Probe {
     /// Probes `path`: `proxy: healthcheck: path:` of config/deploy.yml.
     ///
     /// ```
-    /// let probe = kamal_healthcheck::Probe::new().path("/healthz");
+    /// let probe = kamal_healthcheck::probe::Probe::new().path("/healthz");
     /// assert_eq!(probe.get_path(), "/healthz");
     /// ```
     ///
@@ -182,7 +184,7 @@ impl Probe {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let probe = kamal_healthcheck::Probe::new().timeout(Duration::from_secs(10));
+    /// let probe = kamal_healthcheck::probe::Probe::new().timeout(Duration::from_secs(10));
     /// assert_eq!(probe.get_timeout(), Duration::from_secs(10));
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -195,7 +197,7 @@ impl Probe {
     /// the answer however long it takes.
     ///
     /// ```
-    /// let probe = kamal_healthcheck::Probe::new().timer(kamal_healthcheck::TokioTimer);
+    /// let probe = kamal_healthcheck::probe::Probe::new().timer(kamal_healthcheck::TokioTimer);
     /// ```
     pub fn timer(mut self, timer: impl Timer) -> Self {
         self.timer = Some(Arc::new(timer));
@@ -205,7 +207,7 @@ impl Probe {
     /// The path probed.
     ///
     /// ```
-    /// assert_eq!(kamal_healthcheck::Probe::default().get_path(), "/up");
+    /// assert_eq!(kamal_healthcheck::probe::Probe::default().get_path(), "/up");
     /// ```
     pub fn get_path(&self) -> &str {
         self.path.as_str()
@@ -216,7 +218,7 @@ impl Probe {
     /// ```
     /// use std::time::Duration;
     ///
-    /// assert_eq!(kamal_healthcheck::Probe::default().get_timeout(), Duration::from_secs(5));
+    /// assert_eq!(kamal_healthcheck::probe::Probe::default().get_timeout(), Duration::from_secs(5));
     /// ```
     pub fn get_timeout(&self) -> Duration {
         self.timeout
@@ -233,7 +235,7 @@ impl Probe {
     ///
     /// ```
     /// use axum::Router;
-    /// use kamal_healthcheck::{Probe, Verdict};
+    /// use kamal_healthcheck::probe::{Probe, Verdict};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
@@ -592,7 +594,7 @@ fn classify(
 ///
 /// ```
 /// use axum::{Router, routing::get};
-/// use kamal_healthcheck::Verdict;
+/// use kamal_healthcheck::probe::Verdict;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -684,7 +686,8 @@ impl ProbeReport {
     /// The class of what answered.
     ///
     /// ```
-    /// use kamal_healthcheck::{HealthCheckLayer, Verdict};
+    /// use kamal_healthcheck::HealthCheckLayer;
+    /// use kamal_healthcheck::probe::Verdict;
     /// use tower::Layer;
     ///
     /// # #[tokio::main(flavor = "current_thread")]

@@ -294,7 +294,7 @@ impl Readiness {
 
     /// One line per failed check (`None` when all passed): the body of a `503`
     /// with `details` as configured, and with every error's text for an
-    /// in-process [`ProbeReport`](crate::ProbeReport).
+    /// in-process [`ProbeReport`](crate::probe::ProbeReport).
     pub(crate) fn report(&self, outcome: &Outcome, details: bool) -> Option<String> {
         if outcome.failures.is_empty() {
             return None;

@@ -13,9 +13,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use kamal_healthcheck::probe::{Probe, ProbeReport, Verdict};
 use kamal_healthcheck::{
-    HealthCheckLayer, Probe, ProbeReport, StartupGate, Verdict, deploy_probe, kamal_healthcheck,
-    probe as probe_app,
+    HealthCheckLayer, StartupGate, deploy_probe, kamal_healthcheck, probe as probe_app,
 };
 use kamal_healthcheck_tests::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,0 +1,4 @@
+//! The futures of [`HealthCheck`](crate::HealthCheck), as tower-http keeps its
+//! services' futures in a module of their own.
+
+pub use crate::layer::{Defer, Deferred, ResponseFuture};
