@@ -203,11 +203,24 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
 /// `app` by hand is reported by rustc, on `app`.
 fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr) -> TokenStream {
     let value = name("app");
+    let layer_name = name("healthcheck");
     let inspect = inspect(krate, &value, app.span());
+    // At start-up, whether the app answers the path itself (a route the
+    // attribute cannot see): rustc picks the check for a service, nothing
+    // for a make-service.
     quote!({
         let #value = #app;
         #inspect
-        #krate::__private::Served::new(#layer, #value)
+        let #layer_name = #layer;
+        {
+            #[allow(unused_imports)]
+            use #krate::__private::WatchNothing as _;
+            #[allow(unused_imports)]
+            use #krate::__private::*;
+            (&#krate::__private::Watch::<_, ::axum::body::Body>::new(&#value))
+                .watch(#layer_name.path());
+        }
+        #krate::__private::Served::new(#layer_name, #value)
     })
 }
 

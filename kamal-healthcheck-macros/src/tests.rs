@@ -754,9 +754,8 @@ mod serving {
         );
         assert!(
             out.contains(
-                ":: kamal_healthcheck :: __private :: Served :: new (:: kamal_healthcheck :: \
-                 HealthCheckLayer :: with_path (\"/up\") , app)"
-            ),
+                "let healthcheck = :: kamal_healthcheck :: HealthCheckLayer :: with_path (\"/up\") ;"
+            ) && out.contains(":: kamal_healthcheck :: __private :: Served :: new (healthcheck , app)"),
             "{out}"
         );
         assert!(!out.contains("route_service"), "{out}");

@@ -166,6 +166,10 @@ pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
     pub use crate::inspect::{HandPlaced, Inspect, NotHandPlaced};
     pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
-    pub use crate::serving::{ListenerAddress, NotASocket, Served, ServedFuture, app_port};
+    #[cfg(feature = "tokio")]
+    pub use crate::serving::WatchService;
+    pub use crate::serving::{
+        ListenerAddress, NotASocket, Served, ServedFuture, Watch, WatchNothing, app_port,
+    };
     pub use tower_layer::Layer;
 }

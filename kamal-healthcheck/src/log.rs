@@ -278,3 +278,21 @@ pub(crate) fn listening(at: &Listening<'_>) {
         }
     }
 }
+
+#[cfg(feature = "tokio")]
+/// The app answers the healthcheck path with a route of its own, which the
+/// healthcheck keeps from ever running for kamal-proxy (an `ERROR`; without
+/// the `tracing` feature, on stderr).
+pub(crate) fn own_route(path: &str, status: http::StatusCode) {
+    let message = format!(
+        "the app answers {path} itself ({status}), with a route of its own that \
+         #[kamal_healthcheck] cannot see (in a router returned by another function): the \
+         healthcheck answers kamal-proxy's probe first, so that route never runs for it and \
+         what it checks is lost; move its check into the attribute (`check(db = ..)`) and \
+         remove the route"
+    );
+    #[cfg(feature = "tracing")]
+    tracing::error!(target: "kamal_healthcheck", path, status = status.as_u16(), "{message}");
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: error: {message}");
+}

@@ -186,3 +186,77 @@ pub fn app_port(base: u16, destinations: &[(&str, u16)]) -> u16 {
         .find(|(name, _)| *name == destination)
         .map_or(base, |(_, port)| *port)
 }
+
+/// The app a serving function serves, to be asked once, at start-up, whether
+/// it answers the healthcheck path itself: a route of its own there (built in
+/// another function, where the attribute cannot see it) never runs for
+/// kamal-proxy, since the healthcheck answers first, and whatever it checks is
+/// lost. The expansion asks it of every app; only a service (an axum `Router`)
+/// can answer, through [`WatchService`].
+pub struct Watch<'a, S, B>(
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))] &'a S,
+    std::marker::PhantomData<fn() -> B>,
+);
+
+impl<'a, S, B> Watch<'a, S, B> {
+    /// The app, taking requests with bodies of type `B`.
+    pub fn new(app: &'a S) -> Self {
+        Self(app, std::marker::PhantomData)
+    }
+}
+
+/// Asks a service whether it answers `path` itself (see [`Watch`]): on a
+/// task of its own, it sends the app, as it is without the healthcheck, `GET
+/// path` and `GET` of a path no route has, both as kamal-proxy would; two
+/// different answers, the first not a `404`, mean a route of the app's own
+/// at the path, which is an `ERROR` in the log.
+#[cfg(feature = "tokio")]
+pub trait WatchService {
+    /// Starts the check, when there is a tokio runtime to run it on.
+    fn watch(&self, path: &str);
+}
+
+#[cfg(feature = "tokio")]
+impl<S, B, ResBody> WatchService for Watch<'_, S, B>
+where
+    S: Service<http::Request<B>, Response = http::Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    B: Default + Send + 'static,
+{
+    fn watch(&self, path: &str) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (app, path) = (self.0.clone(), path.to_owned());
+        runtime.spawn(async move {
+            let answer = |mut app: S, target: String| async move {
+                let request = http::Request::get(target)
+                    .header(http::header::HOST, crate::probe::CONTAINER_HOST)
+                    .header(http::header::USER_AGENT, "kamal-proxy")
+                    .body(B::default())
+                    .ok()?;
+                std::future::poll_fn(|cx| app.poll_ready(cx)).await.ok()?;
+                app.call(request)
+                    .await
+                    .ok()
+                    .map(|response| response.status())
+            };
+            let elsewhere = format!("{}/kamal-healthcheck-no-route", path.trim_end_matches('/'));
+            let at = answer(app.clone(), path.clone()).await;
+            let other = answer(app, elsewhere).await;
+            if let (Some(at), Some(other)) = (at, other) {
+                if at != other && at != http::StatusCode::NOT_FOUND {
+                    crate::log::own_route(&path, at);
+                }
+            }
+        });
+    }
+}
+
+/// What is asked of an app that is not a service (a make-service): nothing.
+pub trait WatchNothing {
+    /// Nothing to start.
+    fn watch(&self, _path: &str) {}
+}
+
+impl<S, B> WatchNothing for &Watch<'_, S, B> {}

@@ -1,0 +1,93 @@
+//! The attribute on the function that serves, over an app whose own health
+//! route is built in another function, where the attribute cannot see it: the
+//! route never runs for kamal-proxy (the healthcheck answers first) and what
+//! it checks is lost, so the app says so in its log when it starts. Over TCP,
+//! with a real subscriber.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use kamal_healthcheck::kamal_healthcheck;
+use kamal_healthcheck_tests::events::Recorder;
+use kamal_healthcheck_tests::probe;
+use tokio::net::TcpListener;
+use tracing::Level;
+
+/// The app's own health route, whose database is down.
+fn api_routes() -> Router {
+    Router::new().route("/", get(|| async { "home" })).route(
+        "/api/health",
+        get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+    )
+}
+
+#[kamal_healthcheck(path = "/api/health")]
+async fn serve(listener: TcpListener) {
+    axum::serve(listener, api_routes()).await.unwrap();
+}
+
+/// No route of its own at the path.
+#[kamal_healthcheck(path = "/api/health")]
+async fn serve_without_a_route(listener: TcpListener) {
+    let app = Router::new().route("/", get(|| async { "home" }));
+    axum::serve(listener, app).await.unwrap();
+}
+
+/// Waits, a few seconds at most, for an `ERROR` event to be recorded.
+async fn errors(recorder: &Recorder) -> Vec<kamal_healthcheck_tests::events::Event> {
+    for _ in 0..200 {
+        let errors = recorder.at(Level::ERROR);
+        if !errors.is_empty() {
+            return errors;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Vec::new()
+}
+
+#[tokio::test]
+async fn a_route_of_the_apps_own_at_the_path_is_an_error_at_start_up() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener));
+    // The healthcheck answers; the app's route never runs for the probe.
+    assert_eq!(probe(address, "GET", "/api/health").await.status, 200);
+    let errors = errors(&recorder).await;
+    assert_eq!(errors.len(), 1, "{:?}", recorder.events());
+    assert!(
+        errors[0].message.starts_with(
+            "the app answers /api/health itself (500 Internal Server Error), with a route of \
+             its own that #[kamal_healthcheck] cannot see (in a router returned by another \
+             function)"
+        ),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[0]
+            .message
+            .ends_with("move its check into the attribute (`check(db = ..)`) and remove the route")
+    );
+}
+
+#[tokio::test]
+async fn no_route_of_its_own_is_no_error() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve_without_a_route(listener));
+    assert_eq!(probe(address, "GET", "/api/health").await.status, 200);
+    // The check has run once both of its requests were answered: give it
+    // those, then look.
+    assert_eq!(probe(address, "GET", "/").await.status, 200);
+    assert!(
+        errors(&recorder).await.is_empty(),
+        "{:?}",
+        recorder.events()
+    );
+}
