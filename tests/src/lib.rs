@@ -8,7 +8,7 @@ pub mod redis;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -239,3 +239,19 @@ pub async fn rate_limit(State(hits): State<Hits>, request: Request, next: Next) 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// A stand-in for a database pool, for readiness checks: `ping` fails with
+/// "connection refused" until `up` is set.
+#[derive(Clone, Default)]
+pub struct Pool {
+    pub up: Arc<AtomicBool>,
+}
+
+impl Pool {
+    pub async fn ping(&self) -> Result<(), String> {
+        match self.up.load(Ordering::SeqCst) {
+            true => Ok(()),
+            false => Err("connection refused".to_owned()),
+        }
+    }
+}

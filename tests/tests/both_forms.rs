@@ -3,28 +3,13 @@
 //! README): the serving form answers the probe, with the router function's
 //! checks, so a database that is down still fails the probe. Over TCP.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck_tests::probe;
+use kamal_healthcheck_tests::{Pool, probe};
 use tokio::net::TcpListener;
-
-#[derive(Clone, Default)]
-struct Pool {
-    up: Arc<AtomicBool>,
-}
-
-impl Pool {
-    async fn ping(&self) -> Result<(), String> {
-        match self.up.load(Ordering::SeqCst) {
-            true => Ok(()),
-            false => Err("connection refused".to_owned()),
-        }
-    }
-}
 
 #[kamal_healthcheck(check(db = pool.ping()), cache_for = "0s")]
 fn app(pool: Pool) -> Router {

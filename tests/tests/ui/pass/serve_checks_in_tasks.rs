@@ -8,22 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck_tests::probe;
+use kamal_healthcheck_tests::{Pool, probe};
 use tokio::net::TcpListener;
-
-#[derive(Clone)]
-struct Pool {
-    up: Arc<AtomicBool>,
-}
-
-impl Pool {
-    async fn ping(&self) -> Result<(), String> {
-        match self.up.load(Ordering::SeqCst) {
-            true => Ok(()),
-            false => Err("connection refused".to_owned()),
-        }
-    }
-}
 
 #[kamal_healthcheck(check(db = pool.ping()), check(jobs = jobs.ping()), cache_for = "0s")]
 async fn two_tasks(listeners: (TcpListener, TcpListener), up: Arc<AtomicBool>) {

@@ -8,21 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck_tests::probe;
-
-#[derive(Clone, Default)]
-struct Pool {
-    up: Arc<AtomicBool>,
-}
-
-impl Pool {
-    async fn ping(&self) -> Result<(), String> {
-        match self.up.load(Ordering::SeqCst) {
-            true => Ok(()),
-            false => Err("connection refused".to_owned()),
-        }
-    }
-}
+use kamal_healthcheck_tests::{Pool, probe};
 
 #[kamal_healthcheck(check(db = pool.ping()), cache_for = "0s")]
 async fn serve(listener: tokio::net::TcpListener, up: Arc<AtomicBool>) {
