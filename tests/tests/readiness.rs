@@ -266,9 +266,10 @@ fn a_zero_deadline_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_arriving_during_a_run_wait_for_it() {
-    // The check ends only once all the probes have reached the healthcheck (a
-    // counting layer outside it says so), so all of them arrive during the
-    // run; with no cache period, only joining that run keeps the count at one.
+    // The check ends only once all the probes have been taken in by the
+    // healthcheck (a counting layer outside it says so), so all of them arrive
+    // during the run; with no cache period, only joining that run keeps the
+    // count at one.
     const PROBES: usize = 100;
     let runs = Arc::new(AtomicUsize::new(0));
     let (arrivals, arrived) = tokio::sync::watch::channel(0_usize);
@@ -288,10 +289,13 @@ async fn probes_arriving_during_a_run_wait_for_it() {
                     .map_err(|closed| closed.to_string())
             }
         });
+    // Counted once the healthcheck's `call` has returned, by which time the
+    // probe has joined the run (or started it): counted before, the last
+    // probe could be counted, the run end, and the probe start a second one.
     let app = tower::ServiceBuilder::new()
-        .map_request(move |request: axum::extract::Request| {
+        .map_future(move |future| {
             arrivals.send_modify(|count| *count += 1);
-            request
+            future
         })
         .layer(healthcheck)
         .service(app());
