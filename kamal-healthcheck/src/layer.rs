@@ -221,7 +221,7 @@ impl<M> HealthCheckLayer<M> {
     /// # Panics
     ///
     /// If `deadline` is zero. A deadline that does not end before the timeout
-    /// panics when the layer is applied (the timeout may be set after it).
+    /// makes every probe a `503` that names the problem (the timeout may be set after it).
     #[track_caller]
     pub fn deadline(self, deadline: Duration) -> Self {
         assert!(
@@ -396,25 +396,13 @@ impl Default for HealthCheckLayer {
 impl<S, M> Layer<S> for HealthCheckLayer<M> {
     type Service = HealthCheck<S, M>;
 
-    /// # Panics
-    ///
-    /// If the layer has checks but no [`Timer`] (the `tokio` feature is off and
-    /// [`timer`](HealthCheckLayer::timer) was not called): without one, no
-    /// deadline could be kept. If the checks' deadline does not end before
-    /// kamal-proxy's [`timeout`](HealthCheckLayer::timeout).
-    #[track_caller]
+    /// Never panics: settings that cannot work (checks without a [`Timer`],
+    /// the `tokio` feature off and [`timer`](HealthCheckLayer::timer) not
+    /// called; a check deadline that does not end before kamal-proxy's
+    /// [`timeout`](HealthCheckLayer::timeout)) make every probe's answer a
+    /// `503` that names the problem, in the body's `timer` or `deadline` line
+    /// and in the log.
     fn layer(&self, inner: S) -> Self::Service {
-        if let Some(readiness) = &self.readiness {
-            let config = readiness.config();
-            assert!(
-                config.timer.is_some() || !config.has_checks(),
-                "HealthCheckLayer has checks but no timer for their deadlines: enable the \
-                 `tokio` feature of kamal-healthcheck (on by default) or call `.timer(..)`"
-            );
-            if let Some(problem) = config.deadline_problem() {
-                panic!("{problem}");
-            }
-        }
         HealthCheck {
             inner,
             path: self.path.clone(),

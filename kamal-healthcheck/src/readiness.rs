@@ -196,6 +196,11 @@ pub(crate) struct Readiness {
     state: Mutex<State>,
     #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     log: RunLog,
+    /// When the settings cannot work (checks without a timer for their
+    /// deadline, or a deadline that does not end before kamal-proxy's
+    /// timeout): the outcome every probe gets, a `503` that names the
+    /// problem, instead of a panic where the layer is applied.
+    misconfigured: Option<Arc<Outcome>>,
 }
 
 #[derive(Default)]
@@ -220,10 +225,35 @@ pub(crate) enum Begin {
 
 impl Readiness {
     pub(crate) fn new(config: Config) -> Self {
+        let problem = if config.has_checks() && config.timer.is_none() {
+            Some((
+                "timer",
+                "HealthCheckLayer has checks but no timer for their deadline\n= note: without \
+                 one no deadline could be kept\n= help: enable the `tokio` feature of \
+                 kamal-healthcheck (on by default), or call `.timer(..)`"
+                    .to_owned(),
+            ))
+        } else {
+            config
+                .deadline_problem()
+                .map(|problem| ("deadline", problem))
+        };
+        let misconfigured = problem.map(|(name, problem)| {
+            Arc::new(Outcome {
+                failures: vec![Failed {
+                    check: None,
+                    name: Cow::Borrowed(name),
+                    failure: Failure::Failed(problem),
+                    elapsed: Duration::ZERO,
+                }],
+                elapsed: Duration::ZERO,
+            })
+        });
         Self {
             config,
             state: Mutex::new(State::default()),
             log: RunLog::default(),
+            misconfigured,
         }
     }
 
@@ -237,6 +267,10 @@ impl Readiness {
                 gate.turn_away(&self.config.path);
                 return Begin::Starting;
             }
+        }
+        if let Some(outcome) = &self.misconfigured {
+            self.finished(outcome);
+            return Begin::Done(Arc::clone(outcome));
         }
         if self.config.checks.is_empty() {
             return Begin::Ready;
@@ -277,6 +311,11 @@ impl Readiness {
             state.running = None;
         }
         drop(state);
+        self.finished(outcome);
+    }
+
+    /// Writes what a run found, in the log.
+    fn finished(&self, _outcome: &Outcome) {
         #[cfg(feature = "tracing")]
         self.log.finished(
             &crate::log::Checks {
@@ -284,7 +323,7 @@ impl Readiness {
                 names: self.config.check_names().collect(),
                 deadline: self.config.deadline,
             },
-            outcome,
+            _outcome,
         );
     }
 
@@ -608,6 +647,41 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
+    /// Checks without a timer (the `tokio` feature off, `.timer(..)` not
+    /// called): no panic where the layer is applied; every probe's outcome
+    /// is a `timer` failure that says what to do, and no check runs.
+    #[test]
+    fn checks_without_a_timer_fail_every_probe_and_say_why() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counting = Arc::clone(&runs);
+        let mut config = Config::default();
+        config.add_check(Cow::Borrowed("db"), move || {
+            counting.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<(), String>(()) }
+        });
+        config.timer = None;
+        let readiness = Arc::new(Readiness::new(config));
+        let Begin::Done(outcome) = readiness.begin() else {
+            panic!("the outcome is known without a run");
+        };
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        let [failed] = outcome.failures.as_slice() else {
+            panic!("one failure: {outcome:?}");
+        };
+        assert_eq!(failed.name, "timer");
+        let Failure::Failed(error) = &failed.failure else {
+            panic!("{failed:?}");
+        };
+        assert!(
+            error.starts_with("HealthCheckLayer has checks but no timer for their deadline\n"),
+            "{error}"
+        );
+        assert_eq!(
+            readiness.report(&outcome, false).unwrap(),
+            "timer: failed\n"
+        );
+    }
+
     /// Deadlines that pass only when the test says so: `fire(n)` ends the n-th
     /// sleep asked for (from 0).
     #[derive(Clone, Default)]
@@ -652,6 +726,8 @@ mod tests {
         );
         let mut config = Config {
             deadline,
+            // A deployment whose timeout the deadline fits in.
+            timeout: Some(deadline * 2),
             cache_for: Duration::ZERO,
             timer: Some(Arc::new(timer.clone())),
             ..Config::default()

@@ -71,9 +71,7 @@ impl<S, M> Served<S, M> {
     ///
     /// # Panics
     ///
-    /// When both attributes have checks, and where applying `layer` would
-    /// panic (see [`HealthCheckLayer`]'s `Layer` impl): at start-up, not at
-    /// the first connection.
+    /// When both attributes have checks: at start-up.
     #[track_caller]
     pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
         let offered = take_offered(layer.path());
@@ -88,7 +86,6 @@ impl<S, M> Served<S, M> {
             ),
             (_, None) => layer,
         };
-        let _ = layer.layer(());
         Self { layer, inner }
     }
 }

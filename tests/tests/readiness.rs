@@ -219,41 +219,61 @@ async fn other_methods_are_refused_without_running_checks() {
 
 /// The deadline is bounded by the deployment's timeout: Kamal's 5 s default, or
 /// the one given with `.timeout(..)`, in either order.
-#[test]
-fn the_deadline_must_end_before_the_timeout_in_force() {
+/// A deadline that does not end before the timeout in force cannot work:
+/// applying the layer does not panic, and every probe gets a `503` that
+/// names the problem, in its `deadline` line and in the probe's report.
+#[tokio::test]
+async fn the_deadline_must_end_before_the_timeout_in_force() {
     let with_check = || HealthCheckLayer::new().check("db", ok);
-    let refused = |layer: HealthCheckLayer| {
-        let apply = std::panic::AssertUnwindSafe(|| layer.layer(app()));
-        let panic = std::panic::catch_unwind(apply).err()?;
-        panic.downcast_ref::<String>().cloned()
+    let refused = |layer: HealthCheckLayer| async move {
+        let report = kamal_healthcheck::probe(layer.layer(app())).await;
+        (report.verdict() == kamal_healthcheck::probe::Verdict::NotReady)
+            .then(|| report.to_string())
     };
-    let message = refused(with_check().deadline(Duration::from_secs(7))).unwrap();
-    assert_eq!(
-        message,
-        "HealthCheckLayer: a check deadline of 7s is not below the timeout of 5s\n\
-         = note: kamal-proxy gives up on a probe after 5s, before the checks are done\n\
-         = help: give a `.deadline(..)` below 5s (Kamal's default timeout), or, when deploy.yml \
-         sets a longer `proxy: healthcheck: timeout:`, give it with `.timeout(..)`"
+    let message = refused(with_check().deadline(Duration::from_secs(7)))
+        .await
+        .unwrap();
+    assert!(
+        message.contains(
+            "deadline: failed: HealthCheckLayer: a check deadline of 7s is not below the \
+             timeout of 5s"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "= help: give a `.deadline(..)` below 5s (Kamal's default timeout), or, when \
+             deploy.yml sets a longer `proxy: healthcheck: timeout:`, give it with `.timeout(..)`"
+        ),
+        "{message}"
     );
     let ten = Duration::from_secs(10);
     assert_eq!(
-        refused(with_check().deadline(Duration::from_secs(7)).timeout(ten)),
+        refused(with_check().deadline(Duration::from_secs(7)).timeout(ten)).await,
         None
     );
     assert_eq!(
-        refused(with_check().timeout(ten).deadline(Duration::from_secs(7))),
+        refused(with_check().timeout(ten).deadline(Duration::from_secs(7))).await,
         None
     );
-    let message = refused(with_check().timeout(Duration::from_secs(2))).unwrap();
+    let message = refused(with_check().timeout(Duration::from_secs(2)))
+        .await
+        .unwrap();
     assert!(
-        message.starts_with(
-            "HealthCheckLayer: a check deadline of 2s is not below the timeout of 2s\n"
-        ) && message.ends_with("= help: give a `.deadline(..)` below 2s"),
+        message.contains("a check deadline of 2s is not below the timeout of 2s")
+            && message.contains("= help: give a `.deadline(..)` below 2s"),
         "{message}"
+    );
+    // The body on the wire says which setting, not the message.
+    let server = serve(with_check().deadline(Duration::from_secs(7)).layer(app())).await;
+    let answer = probe(server.address, "GET", "/up").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (503, "deadline: failed\n")
     );
     // Without checks no deadline bounds anything.
     assert_eq!(
-        refused(HealthCheckLayer::new().timeout(Duration::from_secs(1))),
+        refused(HealthCheckLayer::new().timeout(Duration::from_secs(1))).await,
         None
     );
 }
