@@ -1,15 +1,17 @@
 //! The healthcheck's answer, the same whether a [`HealthCheck`](crate::HealthCheck)
 //! service or the route installed by `#[kamal_healthcheck]` gives it.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::outcome::Outcome;
+use crate::outcome::{Failure, Outcome};
 use crate::readiness::{Begin, Readiness, Waiting};
 
 /// What the answer's body is made of. `ResBody: From<&'static str> + From<String>`
@@ -147,19 +149,46 @@ where
     B: From<&'static str> + From<String>,
 {
     let details = readiness.config().error_details;
-    let Some(body) = readiness.report(outcome, details) else {
+    let deadline = readiness.config().deadline;
+    let Some(body) = report(outcome, deadline, details) else {
         return respond(StatusCode::OK, OK, asked);
     };
     let failures = match (asked.mark, details) {
         (false, _) => None,
         (true, true) => Some(body.clone()),
-        (true, false) => readiness.report(outcome, true),
+        (true, false) => report(outcome, deadline, true),
     };
     let mut response = respond(StatusCode::SERVICE_UNAVAILABLE, Text::Owned(body), asked);
     if let Some(failures) = failures {
         response.extensions_mut().insert(FailedChecks(failures));
     }
     response
+}
+
+/// One line per failed check (`None` when all passed): the body of a `503`
+/// with `details` as configured, and with every error's text for an
+/// in-process [`ProbeReport`](crate::probe::ProbeReport).
+pub(crate) fn report(outcome: &Outcome, deadline: Duration, details: bool) -> Option<String> {
+    if outcome.failures.is_empty() {
+        return None;
+    }
+    let mut report = String::new();
+    for failed in &outcome.failures {
+        let name = &failed.name;
+        // Writing to a `String` cannot fail.
+        let _ = match &failed.failure {
+            Failure::Failed(error) if details => writeln!(report, "{name}: failed: {error}"),
+            Failure::Failed(_) => writeln!(report, "{name}: failed"),
+            Failure::TimedOut => {
+                writeln!(report, "{name}: timed out after {:?}", deadline)
+            }
+            Failure::Panicked(Some(message)) if details => {
+                writeln!(report, "{name}: panicked: {message}")
+            }
+            Failure::Panicked(_) => writeln!(report, "{name}: panicked"),
+        };
+    }
+    Some(report)
 }
 
 /// The answer, ready at once or after the readiness checks have run.

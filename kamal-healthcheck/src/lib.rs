@@ -38,7 +38,9 @@
 
 mod answer;
 pub mod body;
+mod config;
 pub mod future;
+mod gate;
 mod inspect;
 mod layer;
 mod log;
@@ -51,10 +53,10 @@ mod rules;
 mod serving;
 mod timer;
 
+pub use gate::StartupGate;
 pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
 pub use probe::probe;
-pub use readiness::StartupGate;
 pub use timer::Timer;
 #[cfg(feature = "tokio")]
 pub use timer::TokioTimer;

@@ -8,186 +8,22 @@
 //! finished run's outcome answers every probe for `cache_for`.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use crate::log::RunLog;
 use crate::outcome::{Failed, Failure, Outcome, lock, panic_message};
-use crate::path::HealthCheckPath;
+
 use crate::timer::Timer;
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-pub(crate) use crate::rules::{DEFAULT_DEADLINE, PROXY_TIMEOUT};
-pub(crate) const DEFAULT_CACHE_FOR: Duration = Duration::from_secs(1);
-
-/// A handle the app opens when its start-up work (migrations, warm caches) is
-/// done. Until then the healthcheck answers `503` with the body `starting`,
-/// without running any check; normal requests are not affected. Clones share the
-/// gate; opening it is one atomic store.
-///
-/// ```
-/// use kamal_healthcheck::{HealthCheckLayer, StartupGate};
-///
-/// let gate = StartupGate::new();
-/// let layer = HealthCheckLayer::new().gate(&gate);
-/// assert!(!gate.is_open());
-/// // ... run migrations, warm caches ...
-/// gate.open();
-/// assert!(gate.is_open());
-/// ```
-///
-/// With the `tracing` feature, the first probe it turns away and its opening
-/// after that are `INFO` events, the second with how long probes waited.
-#[derive(Clone, Debug, Default)]
-pub struct StartupGate(Arc<Gate>);
-
-#[derive(Debug, Default)]
-struct Gate {
-    open: AtomicBool,
-    /// When the first probe was turned away, and at which path.
-    #[cfg(feature = "tracing")]
-    turned_away: OnceLock<(Instant, HealthCheckPath)>,
-}
-
-impl StartupGate {
-    /// A closed gate.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Opens the gate: from now on the healthcheck runs its checks, if any, and
-    /// answers `200` when they pass.
-    pub fn open(&self) {
-        let _was_open = self.0.open.swap(true, Ordering::AcqRel);
-        #[cfg(feature = "tracing")]
-        if let (false, Some((since, path))) = (_was_open, self.0.turned_away.get()) {
-            crate::log::gate_opened(path.as_str(), since.elapsed());
-        }
-    }
-
-    /// Whether [`open`](Self::open) has been called.
-    pub fn is_open(&self) -> bool {
-        self.0.open.load(Ordering::Acquire)
-    }
-
-    /// A probe at `path` was answered `starting`.
-    fn turn_away(&self, _path: &HealthCheckPath) {
-        #[cfg(feature = "tracing")]
-        if self.0.turned_away.get().is_none() {
-            let mut first = false;
-            self.0.turned_away.get_or_init(|| {
-                first = true;
-                (Instant::now(), _path.clone())
-            });
-            if first {
-                crate::log::gate_closed(_path.as_str());
-            }
-        }
-    }
-}
-
-/// A named check: a function that starts one run of it.
-struct Check {
-    name: Cow<'static, str>,
-    start: Box<dyn Fn() -> BoxFuture<Result<(), String>> + Send + Sync>,
-}
-
-/// What a layer was configured with.
-#[derive(Clone)]
-pub(crate) struct Config {
-    /// The healthcheck path, for the log.
-    pub(crate) path: HealthCheckPath,
-    checks: Vec<Arc<Check>>,
-    pub(crate) deadline: Duration,
-    /// kamal-proxy's timeout, when the layer was told it.
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) cache_for: Duration,
-    pub(crate) error_details: bool,
-    pub(crate) gate: Option<StartupGate>,
-    pub(crate) timer: Option<Arc<dyn Timer>>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            path: HealthCheckPath::Static(crate::DEFAULT_PATH),
-            checks: Vec::new(),
-            deadline: DEFAULT_DEADLINE,
-            timeout: None,
-            cache_for: DEFAULT_CACHE_FOR,
-            error_details: false,
-            gate: None,
-            #[cfg(feature = "tokio")]
-            timer: Some(Arc::new(crate::timer::TokioTimer)),
-            #[cfg(not(feature = "tokio"))]
-            timer: None,
-        }
-    }
-}
-
-impl Config {
-    pub(crate) fn add_check<F, Fut, E>(&mut self, name: Cow<'static, str>, check: F)
-    where
-        F: Fn() -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), E>> + Send + 'static,
-        E: fmt::Display,
-    {
-        let start = move || -> BoxFuture<Result<(), String>> {
-            let run = check();
-            Box::pin(async move { run.await.map_err(|error| error.to_string()) })
-        };
-        self.checks.push(Arc::new(Check {
-            name,
-            start: Box::new(start),
-        }));
-    }
-
-    pub(crate) fn has_checks(&self) -> bool {
-        !self.checks.is_empty()
-    }
-
-    /// The checks' names, in the order they were added.
-    pub(crate) fn names(&self) -> Vec<&str> {
-        self.checks
-            .iter()
-            .map(|check| check.name.as_ref())
-            .collect()
-    }
-
-    /// The checks' names, in the order they were added.
-    #[cfg(feature = "tracing")]
-    pub(crate) fn check_names(&self) -> impl Iterator<Item = &str> {
-        self.checks.iter().map(|check| check.name.as_ref())
-    }
-
-    /// Why the checks' deadline does not fit in kamal-proxy's timeout, if it
-    /// does not: the message names the timeout in force and where it came from.
-    pub(crate) fn deadline_problem(&self) -> Option<String> {
-        let timeout = self.timeout.unwrap_or(PROXY_TIMEOUT);
-        if !self.has_checks() {
-            return None;
-        }
-        let (headline, note) = crate::rules::deadline_problem(self.deadline, timeout)?;
-        let help = match self.timeout {
-            Some(_) => format!("give a `.deadline(..)` below {timeout:?}"),
-            None => format!(
-                "give a `.deadline(..)` below {timeout:?} (Kamal's default timeout), or, when \
-                 deploy.yml sets a longer `proxy: healthcheck: timeout:`, give it with \
-                 `.timeout(..)`"
-            ),
-        };
-        Some(format!(
-            "HealthCheckLayer: {headline}\n= note: {note}\n= help: {help}"
-        ))
-    }
-}
+pub(crate) use crate::config::{BoxFuture, Check, Config};
+pub(crate) use crate::gate::StartupGate;
+pub(crate) use crate::rules::PROXY_TIMEOUT;
 
 /// The configuration and the state of its runs, shared by every clone of the
 /// service that answers the healthcheck.
@@ -329,32 +165,6 @@ impl Readiness {
 
     fn state(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
-    }
-
-    /// One line per failed check (`None` when all passed): the body of a `503`
-    /// with `details` as configured, and with every error's text for an
-    /// in-process [`ProbeReport`](crate::probe::ProbeReport).
-    pub(crate) fn report(&self, outcome: &Outcome, details: bool) -> Option<String> {
-        if outcome.failures.is_empty() {
-            return None;
-        }
-        let mut report = String::new();
-        for failed in &outcome.failures {
-            let name = &failed.name;
-            // Writing to a `String` cannot fail.
-            let _ = match &failed.failure {
-                Failure::Failed(error) if details => writeln!(report, "{name}: failed: {error}"),
-                Failure::Failed(_) => writeln!(report, "{name}: failed"),
-                Failure::TimedOut => {
-                    writeln!(report, "{name}: timed out after {:?}", self.config.deadline)
-                }
-                Failure::Panicked(Some(message)) if details => {
-                    writeln!(report, "{name}: panicked: {message}")
-                }
-                Failure::Panicked(_) => writeln!(report, "{name}: panicked"),
-            };
-        }
-        Some(report)
     }
 }
 
@@ -645,7 +455,7 @@ impl Future for RunChecks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     /// Checks without a timer (the `tokio` feature off, `.timer(..)` not
     /// called): no panic where the layer is applied; every probe's outcome
@@ -677,7 +487,7 @@ mod tests {
             "{error}"
         );
         assert_eq!(
-            readiness.report(&outcome, false).unwrap(),
+            crate::answer::report(&outcome, readiness.config().deadline, false).unwrap(),
             "timer: failed\n"
         );
     }
@@ -756,7 +566,7 @@ mod tests {
     }
 
     fn failures(readiness: &Readiness, outcome: &Outcome) -> String {
-        readiness.report(outcome, true).unwrap_or_default()
+        crate::answer::report(outcome, readiness.config().deadline, true).unwrap_or_default()
     }
 
     #[test]
