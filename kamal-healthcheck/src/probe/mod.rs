@@ -1,0 +1,419 @@
+//! [`probe`]: the whole served app, probed in-process exactly as kamal-proxy
+//! probes the container, with a [`ProbeReport`] that names what answered and why
+//! a deploy would fail.
+//!
+//! The attribute sees one function and `HealthCheckLayer` sees what it wraps;
+//! what decides a deploy is the service handed to `axum::serve`, with the
+//! middleware added in `main`, the prefixes it is nested under and the path
+//! deploy.yml sets. Probing that service in a test finds a deploy's failure
+//! before the build, the push and kamal-proxy's wait.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::CONTENT_ENCODING;
+use http::{Request, Response};
+use tower_service::Service;
+
+use crate::answer::{Answered, FailedChecks};
+use crate::path::{DEFAULT_PATH, HealthCheckPath};
+use crate::readiness::PROXY_TIMEOUT;
+use crate::timer::Timer;
+
+mod report;
+mod request;
+
+use report::classify;
+pub use report::{ProbeReport, Verdict};
+use request::{Ended, Next, Raced, excerpt, exchange, race};
+
+/// The `Host` of the probe: Kamal registers a target as the short container id
+/// and the app's port, and kamal-proxy's probe carries it.
+pub(crate) const CONTAINER_HOST: &str = "7c7168a662c1:80";
+
+/// Probes `service` as kamal-proxy probes a new container, with the defaults
+/// Kamal sets (`GET /up`, a 5-second timeout): see [`Probe`]. When nothing
+/// answers `/up`, it probes the path the app's healthcheck answers instead
+/// (the path given to `#[kamal_healthcheck(path = ..)]` or to
+/// [`HealthCheckLayer::with_path`](crate::HealthCheckLayer::with_path) in this
+/// process), so that one line tests an app whatever its path; whether
+/// deploy.yml probes that same path is [`deploy_probe!`](crate::deploy_probe)'s
+/// to check.
+///
+/// Give it the service the app serves, exactly as `main` hands it to
+/// `axum::serve`, with every layer added there:
+///
+/// ```
+/// use axum::http::{StatusCode, header::HOST};
+/// use axum::{Router, extract::Request, middleware, routing::get};
+/// use kamal_healthcheck::probe::Verdict;
+/// use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
+/// use tower::Layer;
+///
+/// #[kamal_healthcheck]
+/// fn app() -> Router {
+///     Router::new().route("/", get(|| async { "home" }))
+/// }
+///
+/// /// What `main` serves: the router inside a host allow-list added there.
+/// fn served() -> Router {
+///     app().layer(middleware::from_fn(|request: Request, next: middleware::Next| async {
+///         match request.headers().get(HOST) {
+///             Some(host) if host == "example.com" => Ok(next.run(request).await),
+///             _ => Err(StatusCode::BAD_REQUEST),
+///         }
+///     }))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let report = kamal_healthcheck::probe(served()).await;
+/// assert_eq!(report.verdict(), Verdict::HostCheck); // 400: the allow-list runs first
+///
+/// let fixed = HealthCheckLayer::new().layer(served());
+/// kamal_healthcheck::probe(fixed).await.assert_healthy();
+/// # }
+/// ```
+pub async fn probe<S, ResBody>(mut service: S) -> ProbeReport
+where
+    S: Service<Request<String>, Response = Response<ResBody>>,
+    S::Error: fmt::Display,
+    ResBody: http_body::Body,
+{
+    let report = Probe::new().send(&mut service).await;
+    if report.verdict != Verdict::NotFound {
+        return report;
+    }
+    // Nothing at `/up`: the path this app's healthcheck answers, if a
+    // healthcheck of this process answers another one.
+    for path in crate::path::answered_paths() {
+        let other = Probe::new().path(path.to_string()).send(&mut service).await;
+        if other.answered || other.verdict != Verdict::NotFound {
+            return other;
+        }
+    }
+    report
+}
+
+/// kamal-proxy's healthcheck probe, sent in-process to a tower HTTP service.
+///
+/// The request is the one the service receives over TCP from kamal-proxy: `GET`
+/// of the path (origin form, `/up` unless set) in HTTP/1.1, with the headers
+/// `Host: 7c7168a662c1:80` (a container id and port, as Kamal registers
+/// targets), `User-Agent: kamal-proxy` and `Accept-Encoding: gzip` (Go's client
+/// adds it), and no body. Redirects are followed as Go's default client
+/// follows them (at most 10, with a `Referer`) while they stay on plain HTTP and
+/// the container's address; a redirect to `https://` or elsewhere ends the probe,
+/// as it ends kamal-proxy's. The whole exchange must end within the timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// use axum::Router;
+/// use kamal_healthcheck::HealthCheckLayer;
+/// use kamal_healthcheck::probe::Probe;
+/// use tower::Layer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // deploy.yml: proxy: healthcheck: { path: /healthz, timeout: 10 }
+/// let probe = Probe::new().path("/healthz").timeout(Duration::from_secs(10));
+/// let app = HealthCheckLayer::with_path("/healthz").layer(Router::new());
+/// probe.send(app).await.assert_healthy();
+/// # }
+/// ```
+///
+/// With the `deploy-yml` feature, [`deploy_probe!`](crate::deploy_probe) makes
+/// the probe from config/deploy.yml at compile time.
+#[derive(Clone)]
+pub struct Probe {
+    path: HealthCheckPath,
+    timeout: Duration,
+    timer: Option<Arc<dyn Timer>>,
+}
+
+impl Probe {
+    /// kamal-proxy's probe with Kamal's defaults: `GET /up`, 5-second timeout.
+    ///
+    /// ```
+    /// let probe = kamal_healthcheck::probe::Probe::new();
+    /// assert_eq!(probe.get_path(), "/up");
+    /// assert_eq!(probe.get_timeout(), std::time::Duration::from_secs(5));
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            path: HealthCheckPath::Static(DEFAULT_PATH),
+            timeout: PROXY_TIMEOUT,
+            #[cfg(feature = "tokio")]
+            timer: Some(Arc::new(crate::timer::TokioTimer)),
+            #[cfg(not(feature = "tokio"))]
+            timer: None,
+        }
+    }
+
+    /// Probes `path`: `proxy: healthcheck: path:` of config/deploy.yml.
+    ///
+    /// ```
+    /// let probe = kamal_healthcheck::probe::Probe::new().path("/healthz");
+    /// assert_eq!(probe.get_path(), "/healthz");
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If no request could match `path`, as
+    /// [`HealthCheckLayer::with_path`](crate::HealthCheckLayer::with_path).
+    #[track_caller]
+    pub fn path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        match HealthCheckPath::new(path.into()) {
+            Ok(path) => self.path = path,
+            Err(error) => panic!("{error}"),
+        }
+        self
+    }
+
+    /// Gives up after `timeout`, as kamal-proxy does: `proxy: healthcheck:
+    /// timeout:` of config/deploy.yml (5 s unless set).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let probe = kamal_healthcheck::probe::Probe::new().timeout(Duration::from_secs(10));
+    /// assert_eq!(probe.get_timeout(), Duration::from_secs(10));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The [`Timer`] that keeps the timeout; [`TokioTimer`](crate::TokioTimer)
+    /// with the `tokio` feature (on by default). Without one the probe waits for
+    /// the answer however long it takes.
+    ///
+    /// ```
+    /// let probe = kamal_healthcheck::probe::Probe::new().timer(kamal_healthcheck::TokioTimer);
+    /// ```
+    pub fn timer(mut self, timer: impl Timer) -> Self {
+        self.timer = Some(Arc::new(timer));
+        self
+    }
+
+    /// The path probed.
+    ///
+    /// ```
+    /// assert_eq!(kamal_healthcheck::probe::Probe::default().get_path(), "/up");
+    /// ```
+    pub fn get_path(&self) -> &str {
+        self.path.as_str()
+    }
+
+    /// The timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(kamal_healthcheck::probe::Probe::default().get_timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends the probe to `service` and reports what answered. A panic in the
+    /// service is caught and reported.
+    ///
+    /// The request's body is an empty `String` (an `http_body::Body` that never
+    /// allocates when empty): an axum `Router`, [`HealthCheck`](crate::HealthCheck),
+    /// tower-http's middleware and tonic's `Routes` take any body type. A service
+    /// that takes only one (`Request<axum::body::Body>`, say) is probed through
+    /// `ServiceExt::map_request(|request: Request<String>| request.map(Body::new))`.
+    ///
+    /// ```
+    /// use axum::Router;
+    /// use kamal_healthcheck::probe::{Probe, Verdict};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let report = Probe::new().send(Router::new()).await;
+    /// assert_eq!(report.verdict(), Verdict::NotFound);
+    /// # }
+    /// ```
+    pub async fn send<S, ResBody>(&self, mut service: S) -> ProbeReport
+    where
+        S: Service<Request<String>, Response = Response<ResBody>>,
+        S::Error: fmt::Display,
+        ResBody: http_body::Body,
+    {
+        let mut deadline = self.timer.as_ref().map(|timer| timer.sleep(self.timeout));
+        let mut report = ProbeReport {
+            path: self.path.as_str().to_owned(),
+            timeout: self.timeout,
+            verdict: Verdict::TimedOut,
+            status: None,
+            answered: false,
+            redirects: Vec::new(),
+            location: None,
+            detail: None,
+        };
+        let mut redirects = Vec::new();
+        let started = std::time::Instant::now();
+        let ended = {
+            let exchange = pin!(exchange(&mut service, self.path.as_str(), &mut redirects));
+            race(exchange, &mut deadline).await
+        };
+        // A service that blocks its thread past the timeout cannot be
+        // interrupted in-process; kamal-proxy's client has given up by then,
+        // so an answer that came after the timeout is a timeout.
+        let ended = match ended {
+            Raced::Done(_) if deadline.is_some() && started.elapsed() > self.timeout => {
+                Raced::TimedOut
+            }
+            ended => ended,
+        };
+        report.redirects = redirects;
+        match ended {
+            Raced::TimedOut => {}
+            Raced::Panicked(message) => {
+                report.verdict = Verdict::Panicked;
+                report.detail = message;
+            }
+            Raced::Done(Ended::Error(error)) => {
+                report.verdict = Verdict::Error;
+                report.detail = Some(error);
+            }
+            Raced::Done(Ended::Redirect { status, location }) => {
+                report.status = Some(status);
+                report.verdict = match &location {
+                    Next::Https(_) => Verdict::HttpsRedirect,
+                    _ => Verdict::OtherRedirect,
+                };
+                report.location = Some(location.into_location());
+            }
+            Raced::Done(Ended::Answer(response)) => {
+                let (parts, body) = response.into_parts();
+                report.status = Some(parts.status);
+                report.answered = parts.extensions.get::<Answered>().is_some();
+                let failed = parts.extensions.get::<FailedChecks>();
+                report.verdict = classify(parts.status, &parts.headers, report.answered, failed);
+                // Another status than the healthcheck's, from something that
+                // is not a guard the verdicts name: the app's own route at the
+                // path answers it, or middleware ahead of every route does. A
+                // path no route has tells them apart.
+                if report.verdict == Verdict::OtherStatus && !report.answered {
+                    let elsewhere = format!(
+                        "{}/kamal-healthcheck-no-route",
+                        self.path.as_str().trim_end_matches('/')
+                    );
+                    let other = race(
+                        pin!(exchange(&mut service, &elsewhere, &mut Vec::new())),
+                        &mut deadline,
+                    )
+                    .await;
+                    if let Raced::Done(Ended::Answer(other)) = other {
+                        if other.status() != parts.status {
+                            report.verdict = Verdict::AppRoute;
+                        }
+                    }
+                }
+                report.detail = match failed {
+                    Some(FailedChecks(lines)) => Some(lines.clone()),
+                    None if report.answered || parts.status.is_success() => None,
+                    // Quote the refusal ("unknown host"), unless it is compressed.
+                    None if parts.headers.contains_key(CONTENT_ENCODING) => None,
+                    None => match race(pin!(excerpt(body)), &mut deadline).await {
+                        Raced::Done(excerpt) => excerpt,
+                        _ => None,
+                    },
+                };
+            }
+        }
+        report
+    }
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Probe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Probe")
+            .field("path", &self.path.as_str())
+            .field("timeout", &self.timeout)
+            .field("timer", &self.timer.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request::*;
+    use super::*;
+
+    fn follow(current: &str, location: &str) -> Option<String> {
+        match resolve(current, location) {
+            Next::Follow(target) => Some(target),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn same_host_plain_http_redirects_are_followed() {
+        assert_eq!(follow("/up", "/up/").as_deref(), Some("/up/"));
+        assert_eq!(
+            follow("/up", "http://7c7168a662c1:80/ready?x=1").as_deref(),
+            Some("/ready?x=1")
+        );
+        assert_eq!(
+            follow("/up", "HTTP://7C7168A662C1/ready").as_deref(),
+            Some("/ready")
+        );
+        assert_eq!(follow("/a/up", "ready#top").as_deref(), Some("/a/ready"));
+        assert_eq!(follow("/up?x=1", "?y=2").as_deref(), Some("/up?y=2"));
+        assert_eq!(follow("/up", "//7c7168a662c1:80").as_deref(), Some("/"));
+    }
+
+    #[test]
+    fn https_and_other_hosts_end_the_probe() {
+        assert!(matches!(
+            resolve("/up", "https://7c7168a662c1:80/up"),
+            Next::Https(_)
+        ));
+        for elsewhere in [
+            "http://example.com/up",
+            "http://7c7168a662c1:3000/up",
+            "//example.com/up",
+            "mailto:ops@example.com",
+        ] {
+            assert!(
+                matches!(resolve("/up", elsewhere), Next::Elsewhere(_)),
+                "{elsewhere}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_probe_is_kamal_proxys() {
+        let probe = Probe::new();
+        assert_eq!(
+            (probe.get_path(), probe.get_timeout()),
+            ("/up", PROXY_TIMEOUT)
+        );
+        let request = kamal_proxy_request("/up", None).unwrap();
+        let headers: Vec<_> = request
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.to_str().unwrap()))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                ("host", CONTAINER_HOST),
+                ("user-agent", "kamal-proxy"),
+                ("accept-encoding", "gzip")
+            ]
+        );
+    }
+}
