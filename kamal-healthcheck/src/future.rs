@@ -1,4 +1,4 @@
-//! The futures of [`HealthCheck`](crate::HealthCheck), as tower-http keeps its
+//! The future of [`HealthCheck`](crate::HealthCheck), as tower-http keeps its
 //! services' futures in a module of their own.
 
-pub use crate::layer::{Defer, Deferred, ResponseFuture};
+pub use crate::layer::ResponseFuture;

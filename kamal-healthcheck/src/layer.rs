@@ -573,7 +573,7 @@ where
 {
     type Response = Response<M::Body>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future, M::Body, M, Deferred<S, Request<ReqBody>>>;
+    type Future = ResponseFuture<S, Request<ReqBody>, M::Body, M>;
 
     /// Ready whenever the inner service is, and also when it is not: the
     /// healthcheck answers kamal-proxy's probe without waiting for a service
@@ -632,33 +632,17 @@ fn defer<S: Clone, R, F, B>(inner: &S, request: R) -> Kind<F, B, Deferred<S, R>>
     }
 }
 
-/// A request for the inner service held until the service is ready, in the
-/// [`ResponseFuture`] of a [`HealthCheck`] whose inner service was not ready.
-/// It appears in [`ResponseFuture`]'s type; nothing makes one directly.
-pub struct Deferred<S, R> {
+/// A request for the inner service held until the service is ready.
+struct Deferred<S, R> {
     service: S,
     request: Option<R>,
 }
 
-impl<S, R> fmt::Debug for Deferred<S, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Deferred")
-            .field("sent", &self.request.is_none())
-            .finish()
-    }
-}
-
-/// Waits for a service to be ready, then calls it with the held request:
-/// what [`ResponseFuture`] needs of its `D` parameter ([`Deferred`]).
-pub trait Defer<F, E> {
-    /// `Ready(Ok(future))` once the service took the request.
-    fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<Result<F, E>>;
-}
-
-impl<S, R> Defer<S::Future, S::Error> for Deferred<S, R>
+impl<S, R> Deferred<S, R>
 where
     S: Service<R>,
 {
+    /// `Ready(Ok(future))` once the service took the request.
     fn poll_call(&mut self, cx: &mut Context<'_>) -> Poll<Result<S::Future, S::Error>> {
         ready!(self.service.poll_ready(cx))?;
         let request = self
@@ -670,14 +654,18 @@ where
 }
 
 pin_project! {
-    /// The future of [`HealthCheck`]: the healthcheck's answer (ready at once, or
-    /// when the readiness checks are done), or the inner service's own future,
-    /// polled in place (never boxed), after waiting for the inner service to be
-    /// ready if it was not. `B` is the responses' body, `M` the body mode, `D`
-    /// the request held while waiting.
-    pub struct ResponseFuture<F, B, M = SameBody, D = ()> {
+    /// The future of [`HealthCheck`] of a service `S` called with requests
+    /// `R`: the healthcheck's answer (ready at once, or when the readiness
+    /// checks are done), or the inner service's own future, polled in place
+    /// (never boxed), after waiting for the inner service to be ready if it
+    /// was not (holding a clone of the service and the request, as tower's
+    /// `Oneshot` does). `B` is the responses' body, `M` the body mode.
+    pub struct ResponseFuture<S, R, B, M = SameBody>
+    where
+        S: Service<R>,
+    {
         #[pin]
-        kind: Kind<F, B, D>,
+        kind: Kind<S::Future, B, Deferred<S, R>>,
         mode: PhantomData<fn() -> M>,
     }
 }
@@ -700,14 +688,13 @@ enum Other<B, D> {
     Waiting(Box<D>),
 }
 
-impl<F, B, M, D, ResBody, E> Future for ResponseFuture<F, B, M, D>
+impl<S, R, B, M, ResBody> Future for ResponseFuture<S, R, B, M>
 where
-    F: Future<Output = Result<Response<ResBody>, E>>,
+    S: Service<R, Response = Response<ResBody>>,
     M: BodyMode<ResBody, Body = B>,
     B: From<&'static str> + From<String>,
-    D: Defer<F, E>,
 {
-    type Output = Result<Response<B>, E>;
+    type Output = Result<Response<B>, S::Error>;
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -723,12 +710,11 @@ where
     }
 }
 
-impl<F, B, M, D, ResBody, E> ResponseFuture<F, B, M, D>
+impl<S, R, B, M, ResBody> ResponseFuture<S, R, B, M>
 where
-    F: Future<Output = Result<Response<ResBody>, E>>,
+    S: Service<R, Response = Response<ResBody>>,
     M: BodyMode<ResBody, Body = B>,
     B: From<&'static str> + From<String>,
-    D: Defer<F, E>,
 {
     /// Waits for the inner service, calls it, and goes on with its future.
     #[cold]
@@ -736,7 +722,7 @@ where
     fn poll_deferred(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<Response<B>, E>> {
+    ) -> Poll<Result<Response<B>, S::Error>> {
         let KindProj::Other {
             other: Other::Waiting(deferred),
         } = self.as_mut().project().kind.project()
@@ -752,7 +738,10 @@ where
     }
 }
 
-impl<F, B, M, D> std::fmt::Debug for ResponseFuture<F, B, M, D> {
+impl<S, R, B, M> std::fmt::Debug for ResponseFuture<S, R, B, M>
+where
+    S: Service<R>,
+{
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match &self.kind {
             Kind::Inner { .. } => "Inner",
