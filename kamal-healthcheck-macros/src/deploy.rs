@@ -99,12 +99,30 @@ fn text_of(base: &std::path::Path, name: &str) -> Result<(PathBuf, String), Mess
     let text = std::fs::read_to_string(&file).map_err(|error| {
         Message::new(
             format!("cannot read {name}"),
-            format!("{} at {}", error.kind(), file.display()),
+            format!("{} at {}", error.kind(), normalized(&file).display()),
             "name Kamal's config file relative to this crate's Cargo.toml (\"config/deploy.yml\"); \
              in a Docker build, copy it into the build context",
         )
     })?;
     Ok((file, text))
+}
+
+/// `path` with its `.` and `..` segments resolved as written (without asking
+/// the file system), for an error to show the path that was tried.
+#[cfg(feature = "deploy-yml")]
+fn normalized(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// What one configuration (a file, or a destination's merged over it) says.
@@ -801,6 +819,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("not a number of seconds"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_file_says_where_it_looked_without_dot_dots() {
+        let error = read_from(Path::new("/srv/app/backend"), "../config/deploy.yml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("= note: entity not found at /srv/app/config/deploy.yml\n"),
+            "{error}"
+        );
     }
 
     #[test]
