@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # What kamal-healthcheck costs at build time.
 #
-#   bash tests/perf/build-cost.sh [runs, default 5] [all | clean | large]
+#   bash tests/perf/build-cost.sh [runs, default 5] [all | clean | large | syn2]
 #
 # 1. Clean debug build of a typical axum + tokio (`macros`) app, without and with
 #    `#[kamal_healthcheck]` (the only difference: the dependency and the attribute;
 #    both resolve against this workspace's Cargo.lock, so the rest of the tree is
 #    the same). Runs alternate; the median of each is reported.
+#    With `syn2`: the same, both apps' lockfiles pinned to tokio 1.47 and
+#    tokio-macros 2.5, which build syn 2: an app whose lock has no syn 3 yet,
+#    which the attribute's macro crate then brings in.
 # 2. Rebuild of a crate holding one router function of 200 routes and 30 layers,
 #    without and with the attribute (dependencies already built, incremental
 #    compilation off so that the crate is compiled whole): what the attribute's
@@ -111,6 +114,11 @@ touch_lib() { touch "$1/src/lib.rs"; }
 if [ "$part" != large ]; then
 app without 0; main_rs 0 >"$work/without/src/main.rs"
 app with 1; main_rs 1 >"$work/with/src/main.rs"
+if [ "$part" = syn2 ]; then
+  for v in without with; do
+    (cd "$work/$v" && cargo update -q -p tokio --precise 1.47.1 && cargo update -q -p tokio-macros --precise 2.5.0)
+  done
+fi
 # Fetch once, so that no run includes a download.
 for v in without with; do (cd "$work/$v" && cargo fetch -q); done
 
@@ -122,7 +130,7 @@ awk -v n="$runs" -v a="$without" -v b="$with" 'BEGIN {printf "| median of %s | %
 fi
 
 # 2: the large router, in a lib crate.
-[ "$part" = clean ] && exit 0
+[ "$part" = clean ] || [ "$part" = syn2 ] && exit 0
 export CARGO_INCREMENTAL=0
 for v in without with; do
   app "large-$v" "$([ $v = with ] && echo 1 || echo 0)"
