@@ -820,3 +820,81 @@ async fn the_one_line_probes_the_path_the_app_answers() {
     let report = kamal_healthcheck::probe(guarded).await;
     assert_eq!(report.verdict(), Verdict::HostCheck, "{report}");
 }
+
+/// An allow-list of private networks, reading the peer's address: over TCP
+/// kamal-proxy's probe comes from its container on Kamal's network.
+async fn private_networks_only(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match peer.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_private() || ip.is_loopback() => next.run(request).await,
+        _ => StatusCode::FORBIDDEN.into_response(),
+    }
+}
+
+/// In-process there is no connection and no `ConnectInfo`: the probe gives
+/// its request the address kamal-proxy's probe comes from, as the wire does.
+#[tokio::test]
+async fn a_peer_allow_list_sees_kamal_proxys_address() {
+    use kamal_healthcheck::probe::KAMAL_PEER;
+
+    let served = app().layer(from_fn(private_networks_only));
+    let without = probe_app(served.clone()).await;
+    assert_eq!(
+        without.status(),
+        Some(StatusCode::INTERNAL_SERVER_ERROR),
+        "{without}"
+    );
+    let report = Probe::new()
+        .extension(axum::extract::ConnectInfo(KAMAL_PEER))
+        .send(served.clone())
+        .await;
+    assert_eq!(report.verdict(), Verdict::Healthy, "{report}");
+    // Over TCP, served with `ConnectInfo`, the probe is answered the same.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let make = served.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, make).await.unwrap();
+    });
+    assert_eq!(probe(address, "GET", "/up").await.status, 200);
+}
+
+/// A host check whose refusal is compressed (the probe asks for gzip, as
+/// kamal-proxy's client does): the report still quotes it, as it reads.
+#[tokio::test]
+async fn a_compressed_refusal_is_quoted() {
+    async fn refuse(_: Request, _: Next) -> Response {
+        (
+            StatusCode::BAD_REQUEST,
+            "unknown host: this app answers example.com only, and nothing else at all",
+        )
+            .into_response()
+    }
+    let served = app()
+        .layer(from_fn(refuse))
+        .layer(tower_http::compression::CompressionLayer::new());
+    let report = probe_app(served.clone()).await;
+    assert_eq!(report.verdict(), Verdict::HostCheck, "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("with \"unknown host: this app answers example.com only"),
+        "{report}"
+    );
+    // On the wire, kamal-proxy's request gets it compressed.
+    let server = serve(served).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let sent = format!(
+        "GET /up HTTP/1.1\r\nHost: {CONTAINER_HOST}\r\nUser-Agent: kamal-proxy\r\n\
+         Accept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(sent.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+}

@@ -28,7 +28,16 @@ mod request;
 
 use report::classify;
 pub use report::{ProbeReport, Verdict};
-use request::{Ended, Next, Raced, excerpt, exchange, race};
+use request::{Ended, Next, Raced, Sent, excerpt, exchange, race};
+
+/// A peer address kamal-proxy's probe can come from: kamal-proxy runs in a
+/// container of its own on Kamal's docker network (`kamal`), a private
+/// network; the app sees the probe come from such an address. For
+/// [`Probe::extension`], as axum's `ConnectInfo`.
+pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(172, 18, 0, 2)),
+    45_678,
+);
 
 /// The `Host` of the probe: Kamal registers a target as the short container id
 /// and the app's port, and kamal-proxy's probe carries it.
@@ -132,6 +141,8 @@ pub struct Probe {
     path: HealthCheckPath,
     timeout: Duration,
     timer: Option<Arc<dyn Timer>>,
+    /// Extensions the request carries, as a server adds them per connection.
+    extensions: http::Extensions,
 }
 
 impl Probe {
@@ -150,6 +161,7 @@ impl Probe {
             timer: Some(Arc::new(crate::timer::TokioTimer)),
             #[cfg(not(feature = "tokio"))]
             timer: None,
+            extensions: http::Extensions::new(),
         }
     }
 
@@ -196,6 +208,24 @@ impl Probe {
     /// ```
     pub fn timer(mut self, timer: impl Timer) -> Self {
         self.timer = Some(Arc::new(timer));
+        self
+    }
+
+    /// Gives the probe's request `value` in its extensions, as the server
+    /// adds it to every request of a connection: axum's `ConnectInfo`, for an
+    /// app that reads the peer's address (an allow-list of private networks,
+    /// say), with kamal-proxy's address on Kamal's network, [`KAMAL_PEER`].
+    /// In-process there is no connection, and without it such an app answers
+    /// otherwise than it does to kamal-proxy.
+    ///
+    /// ```
+    /// use axum::extract::ConnectInfo;
+    /// use kamal_healthcheck::probe::{KAMAL_PEER, Probe};
+    ///
+    /// let probe = Probe::new().extension(ConnectInfo(KAMAL_PEER));
+    /// ```
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
         self
     }
 
@@ -256,9 +286,18 @@ impl Probe {
             detail: None,
         };
         let mut redirects = Vec::new();
+        let sent = Sent {
+            gzip: true,
+            extensions: self.extensions.clone(),
+        };
         let started = std::time::Instant::now();
         let ended = {
-            let exchange = pin!(exchange(&mut service, self.path.as_str(), &mut redirects));
+            let exchange = pin!(exchange(
+                &mut service,
+                self.path.as_str(),
+                &mut redirects,
+                &sent
+            ));
             race(exchange, &mut deadline).await
         };
         // A service that blocks its thread past the timeout cannot be
@@ -305,7 +344,7 @@ impl Probe {
                         self.path.as_str().trim_end_matches('/')
                     );
                     let other = race(
-                        pin!(exchange(&mut service, &elsewhere, &mut Vec::new())),
+                        pin!(exchange(&mut service, &elsewhere, &mut Vec::new(), &sent)),
                         &mut deadline,
                     )
                     .await;
@@ -318,8 +357,33 @@ impl Probe {
                 report.detail = match failed {
                     Some(FailedChecks(lines)) => Some(lines.clone()),
                     None if report.answered || parts.status.is_success() => None,
-                    // Quote the refusal ("unknown host"), unless it is compressed.
-                    None if parts.headers.contains_key(CONTENT_ENCODING) => None,
+                    // Quote the refusal ("unknown host"); a compressed one is
+                    // asked again without `gzip`, to be quoted as it reads.
+                    None if parts.headers.contains_key(CONTENT_ENCODING) => {
+                        let plain = Sent {
+                            gzip: false,
+                            ..sent.clone()
+                        };
+                        let mut again_redirects = Vec::new();
+                        let again = pin!(exchange(
+                            &mut service,
+                            self.path.as_str(),
+                            &mut again_redirects,
+                            &plain
+                        ));
+                        match race(again, &mut deadline).await {
+                            Raced::Done(Ended::Answer(again))
+                                if again.status() == parts.status
+                                    && !again.headers().contains_key(CONTENT_ENCODING) =>
+                            {
+                                match race(pin!(excerpt(again.into_body())), &mut deadline).await {
+                                    Raced::Done(excerpt) => excerpt,
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        }
+                    }
                     None => match race(pin!(excerpt(body)), &mut deadline).await {
                         Raced::Done(excerpt) => excerpt,
                         _ => None,
@@ -401,7 +465,11 @@ mod tests {
             (probe.get_path(), probe.get_timeout()),
             ("/up", PROXY_TIMEOUT)
         );
-        let request = kamal_proxy_request("/up", None).unwrap();
+        let sent = Sent {
+            gzip: true,
+            ..Sent::default()
+        };
+        let request = kamal_proxy_request("/up", None, &sent).unwrap();
         let headers: Vec<_> = request
             .headers()
             .iter()

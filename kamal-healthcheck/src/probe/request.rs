@@ -57,6 +57,7 @@ pub(super) async fn exchange<S, ResBody>(
     service: &mut S,
     path: &str,
     redirects: &mut Vec<String>,
+    sent: &Sent,
 ) -> Ended<ResBody>
 where
     S: Service<Request<String>, Response = Response<ResBody>>,
@@ -67,7 +68,7 @@ where
     loop {
         // The path is valid and each redirect's target was parsed before it is
         // followed, so the request can always be built.
-        let Some(request) = kamal_proxy_request(&target, referer.as_deref()) else {
+        let Some(request) = kamal_proxy_request(&target, referer.as_deref(), sent) else {
             return Ended::Error(format!("no request can be made for {target:?}"));
         };
         if let Err(error) = poll_fn(|cx| service.poll_ready(cx)).await {
@@ -110,7 +111,11 @@ where
 /// The request kamal-proxy's Go client writes, header for header and in its
 /// order, with [`Probing`] in its extensions (never on the wire) so that the
 /// healthcheck marks its answer; `None` if `target` is not a usable request target.
-pub(super) fn kamal_proxy_request(target: &str, referer: Option<&str>) -> Option<Request<String>> {
+pub(super) fn kamal_proxy_request(
+    target: &str,
+    referer: Option<&str>,
+    sent: &Sent,
+) -> Option<Request<String>> {
     let mut builder = Request::builder()
         .method(Method::GET)
         .uri(target)
@@ -120,11 +125,21 @@ pub(super) fn kamal_proxy_request(target: &str, referer: Option<&str>) -> Option
     if let Some(referer) = referer {
         builder = builder.header(REFERER, referer);
     }
-    builder
-        .header(ACCEPT_ENCODING, HeaderValue::from_static("gzip"))
-        .extension(Probing)
-        .body(String::new())
-        .ok()
+    if sent.gzip {
+        builder = builder.header(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    let mut request = builder.extension(Probing).body(String::new()).ok()?;
+    request.extensions_mut().extend(sent.extensions.clone());
+    Some(request)
+}
+
+/// What goes with each request besides kamal-proxy's headers: whether it asks
+/// for gzip, as Go's client does, and the extensions a server adds per
+/// connection (axum's `ConnectInfo`).
+#[derive(Clone, Default)]
+pub(super) struct Sent {
+    pub(super) gzip: bool,
+    pub(super) extensions: http::Extensions,
 }
 
 /// Where `location`, given in answer to a request for `current`, leads, as Go
