@@ -78,10 +78,8 @@ pub(crate) fn plan(
             return None;
         }
     };
-    // A `?` in a function that returns `Router` is the user's mistake, which
-    // rustc reports in the user's terms on the function as written; in the
-    // closure the expansion runs the body in, it would speak of that closure.
     if matches!(form, Form::Returns(Returns::Router)) && !model.tries.is_empty() {
+        question_marks(function, model, errors);
         return None;
     }
     let krate = match &args.krate {
@@ -132,6 +130,42 @@ fn twice(function: &Function, errors: &mut Errors) {
             );
         }
     }
+}
+
+/// A `?` in a function that returns `Router`, which has no error to return:
+/// one error on each `?`. The function is emitted with a body that is not
+/// the user's, since rustc would report the `?` again in the body as written
+/// (or, in the expansion's closure, in terms of that closure).
+fn question_marks(function: &Function, model: &Model, errors: &mut Errors) {
+    let sig = &function.item.sig;
+    let ty = function.ty.as_ref().map(ToTokens::to_token_stream);
+    for question in &model.tries {
+        errors.push(
+            Message::new(
+                "`?` in a function that returns `Router`",
+                format!(
+                    "`?` returns the error from the function, and `{}` has no place for one",
+                    quote::quote!(#ty).to_string().replace(' ', "")
+                ),
+                "return `Result<Router, E>` (the attribute maps the router inside), or handle \
+                 the error here",
+            )
+            .on(question),
+        );
+    }
+    let outer = function
+        .item
+        .attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, syn::AttrStyle::Outer));
+    let vis = &function.item.vis;
+    errors.instead(quote::quote! {
+        #(#outer)*
+        #[allow(unused_variables)]
+        #vis #sig {
+            ::core::unreachable!()
+        }
+    });
 }
 
 /// Where the healthcheck goes: around what the function serves, if it calls

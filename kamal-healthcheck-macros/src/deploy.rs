@@ -98,8 +98,12 @@ fn text_of(base: &std::path::Path, name: &str) -> Result<(PathBuf, String), Mess
     let file = base.join(name);
     let text = std::fs::read_to_string(&file).map_err(|error| {
         Message::new(
-            format!("cannot read {name}"),
-            format!("{} at {}", error.kind(), normalized(&file).display()),
+            "cannot read Kamal's config file",
+            format!(
+                "{name}: {} at {}",
+                error.kind(),
+                normalized(&file).display()
+            ),
             "name Kamal's config file relative to this crate's Cargo.toml (\"config/deploy.yml\"); \
              in a Docker build, copy it into the build context",
         )
@@ -197,8 +201,10 @@ fn read_destination(
         .find(|(found, _)| found == destination)
     else {
         return Err(Message::new(
-            format!("no destination `{destination}` beside {name}"),
-            format!("`kamal deploy -d {destination}` reads its own file beside {name}"),
+            format!("no Kamal destination `{destination}`"),
+            format!(
+                "`kamal deploy -d {destination}` reads its own file beside {name}, and there is none"
+            ),
             "name a destination whose file exists, or leave `destination` out",
         ));
     };
@@ -561,9 +567,10 @@ fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
     let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
     Some(
         Message::new(
-            format!("invalid healthcheck path in {}", file.value()),
+            "invalid healthcheck path in Kamal's config",
             format!(
-                "`{at}` is {:?}: {reason}; kamal-proxy's probe could never match it",
+                "in {}: `{at}` is {:?}: {reason}; kamal-proxy's probe could never match it",
+                file.value(),
                 deploy.path
             ),
             "fix it in the file",
@@ -766,7 +773,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.starts_with("no destination `qa` beside config/deploy.yml"),
+            error.starts_with(
+                "no Kamal destination `qa`\n= note: `kamal deploy -d qa` reads its own file \
+                 beside config/deploy.yml, and there is none"
+            ),
             "{error}"
         );
     }
@@ -827,7 +837,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("= note: entity not found at /srv/app/config/deploy.yml\n"),
+            error.contains(
+                "= note: ../config/deploy.yml: entity not found at /srv/app/config/deploy.yml\n"
+            ),
             "{error}"
         );
     }
@@ -839,7 +851,8 @@ mod tests {
             .to_string();
         assert!(
             error.starts_with(
-                "cannot read config/deploy.yml\n= note: entity not found at /nonexistent/config/deploy.yml"
+                "cannot read Kamal's config file\n= note: config/deploy.yml: entity not found at \
+                 /nonexistent/config/deploy.yml"
             ),
             "{error}"
         );

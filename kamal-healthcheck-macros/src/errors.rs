@@ -31,10 +31,11 @@ impl Message {
         }
     }
 
-    /// The same message, its headline naming the file it is about.
+    /// The same message, its note naming the file it is about (the
+    /// headline names the fault; the error stands on the file's literal).
     #[cfg(feature = "deploy-yml")]
     pub(crate) fn in_file(mut self, name: &str) -> Self {
-        self.headline = format!("{name}: {}", self.headline);
+        self.note = format!("in {name}: {}", self.note);
         self
     }
 
@@ -61,9 +62,10 @@ impl fmt::Display for Message {
     }
 }
 
-/// Several errors, reported together.
+/// Several errors, reported together, and what to emit in place of the item
+/// when the item as written would add an error of rustc's to them.
 #[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
+pub(crate) struct Errors(Option<syn::Error>, Option<TokenStream>);
 
 impl Errors {
     pub(crate) fn push(&mut self, error: syn::Error) {
@@ -82,9 +84,17 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 
-    /// `item` as written, followed by the errors: the user sees these errors
-    /// only, not a cascade about a function that was not expanded.
-    pub(crate) fn with(self, mut item: TokenStream) -> TokenStream {
+    /// Emits `stand_in` in place of the item, with the errors: for an item
+    /// that rustc would also report as written.
+    pub(crate) fn instead(&mut self, stand_in: TokenStream) {
+        self.1 = Some(stand_in);
+    }
+
+    /// `item` as written (or its stand-in), followed by the errors: the user
+    /// sees these errors only, not a cascade about a function that was not
+    /// expanded.
+    pub(crate) fn with(self, item: TokenStream) -> TokenStream {
+        let mut item = self.1.unwrap_or(item);
         if let Some(errors) = self.0 {
             item.extend(errors.to_compile_error());
         }

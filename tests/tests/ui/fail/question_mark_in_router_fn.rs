@@ -1,6 +1,6 @@
-// `?` in a function that returns `Router`: one error, rustc's own, on the `?`,
-// in terms of the function as the user wrote it (not of a closure of the
-// expansion).
+// `?` in a function that returns `Router`: one error, on the `?`, in terms of
+// the function as the user wrote it (not of a closure of the expansion), and
+// no second one from rustc about the same `?`.
 use axum::Router;
 use kamal_healthcheck::kamal_healthcheck;
 
