@@ -175,16 +175,7 @@ fn form(function: &Function, model: &Model) -> Result<Form, syn::Error> {
     if model.serve_calls > 0 {
         // Every name the arguments bind, destructured ones included, as the
         // checks may use them.
-        let arguments = sig
-            .inputs
-            .iter()
-            .filter_map(|input| match input {
-                syn::FnArg::Typed(typed) => Some(crate::syntax::bindings(&typed.pat)),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .flatten()
-            .map(|binding| binding.ident.clone())
-            .collect();
+        let arguments = inputs(sig).into_iter().map(|input| input.name).collect();
         return Ok(Form::Serves { arguments });
     }
     match function.returns {
