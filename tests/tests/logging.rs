@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::{HealthCheckLayer, StartupGate};
-use kamal_healthcheck_tests::events::{Event, Recorder};
+use kamal_healthcheck_tests::events::{Event, Recorder, Written, readme_line};
 use kamal_healthcheck_tests::*;
 use tower::Layer;
 use tracing::Level;
@@ -348,18 +348,7 @@ async fn healthy_probes_and_normal_requests_log_nothing() {
 /// failed check (after the timestamp, which it shows in its own format).
 #[tokio::test]
 async fn the_readme_sample_line_is_what_fmt_writes() {
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Buffer::default();
+    let buffer = Written::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
@@ -370,14 +359,8 @@ async fn the_readme_sample_line_is_what_fmt_writes() {
     let server = serve(HealthCheckLayer::new().check("db", refused).layer(app())).await;
     assert_eq!(probe(server.address, "GET", "/up").await.status, 503);
 
-    let written = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    let readme = include_str!("../../README.md");
-    let sample = readme
-        .lines()
-        .find(|line| line.contains("WARN kamal_healthcheck:"))
-        .expect("a sample line in the README");
-    // The sample starts with a timestamp; `fmt` was told to leave it out.
-    let (_, sample) = sample.split_once("Z ").unwrap();
+    let written = buffer.text();
+    let sample = readme_line("WARN kamal_healthcheck:");
     let elapsed = |line: &str| {
         let at = line.find("elapsed_ms=").unwrap() + "elapsed_ms=".len();
         let end = at + line[at..].find(' ').unwrap();

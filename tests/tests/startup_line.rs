@@ -10,8 +10,8 @@
 
 use axum::Router;
 use axum::routing::get;
-use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck_tests::events::Recorder;
+use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
+use kamal_healthcheck_tests::events::{Recorder, Written, readme_line};
 use kamal_healthcheck_tests::probe;
 use tokio::net::TcpListener;
 use tracing::Level;
@@ -103,4 +103,39 @@ async fn the_start_up_line_and_the_listener_checks() {
     let info = recorder.at(Level::INFO);
     assert_eq!(info[0].field("destination"), Some("staging"), "{info:?}");
     assert_eq!(info[0].field("checks"), Some(""));
+    recorder.clear();
+
+    // With the layer, the same line and the same check are one call.
+    let layer = HealthCheckLayer::new().check("db", ping);
+    layer.listening("127.0.0.1:3000".parse().unwrap());
+    let errors = recorder.at(Level::ERROR);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]
+            .message
+            .starts_with("the app listens on 127.0.0.1:3000, a loopback address"),
+        "{}",
+        errors[0].message
+    );
+    let info = recorder.at(Level::INFO);
+    assert_eq!(info.len(), 1, "{info:?}");
+    assert_eq!(
+        (info[0].field("path"), info[0].field("checks")),
+        (Some("/up"), Some("db"))
+    );
+
+    // The README's sample line, as an app's usual subscriber writes it.
+    let written = Written::default();
+    let writer = written.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    let _fmt = tracing::subscriber::set_default(subscriber);
+    layer.listening("0.0.0.0:80".parse().unwrap());
+    assert_eq!(
+        written.text().trim_end(),
+        readme_line("INFO kamal_healthcheck: kamal-proxy probes")
+    );
 }
