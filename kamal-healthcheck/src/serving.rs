@@ -33,15 +33,16 @@ pub(crate) fn offer(path: &str, readiness: &Arc<Readiness>) {
     });
 }
 
-/// Takes the checks offered at `path` that are still in use.
-fn take_offered(path: &str) -> Vec<Arc<Readiness>> {
+/// Takes the checks offered at `path` (all of them go; the first still in
+/// use is returned).
+fn take_offered(path: &str) -> Option<Arc<Readiness>> {
     OFFERED.with(|offered| {
-        let mut taken = Vec::new();
+        let mut taken = None;
         offered.borrow_mut().retain(|(at, readiness)| {
             if at != path {
                 return true;
             }
-            taken.extend(readiness.upgrade());
+            taken = taken.take().or_else(|| readiness.upgrade());
             false
         });
         taken
@@ -74,8 +75,7 @@ impl<S, M> Served<S, M> {
     /// When both attributes have checks: at start-up.
     #[track_caller]
     pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
-        let offered = take_offered(layer.path());
-        let layer = match (layer.readiness(), offered.into_iter().next()) {
+        let layer = match (layer.readiness(), take_offered(layer.path())) {
             (None, Some(readiness)) => layer.with_readiness(readiness),
             (Some(_), Some(_)) => panic!(
                 "#[kamal_healthcheck] has readiness checks twice for {path:?}\n\
