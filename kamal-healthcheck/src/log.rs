@@ -190,7 +190,6 @@ pub(crate) struct Listening<'a> {
 
 /// What Kamal tells a container it starts, in its environment.
 pub(crate) struct Kamal {
-    pub(crate) container: String,
     pub(crate) destination: Option<String>,
 }
 
@@ -203,9 +202,8 @@ impl Kamal {
                 .ok()
                 .filter(|value: &String| !value.is_empty())
         };
-        let container = var("KAMAL_CONTAINER_NAME").or_else(|| var("KAMAL_VERSION"))?;
+        var("KAMAL_CONTAINER_NAME").or_else(|| var("KAMAL_VERSION"))?;
         Some(Self {
-            container,
             destination: var("KAMAL_DESTINATION"),
         })
     }
@@ -216,13 +214,12 @@ impl Kamal {
 /// `proxy.app_port`. Without the `tracing` feature, the same on stderr.
 pub(crate) fn listening(at: &Listening<'_>) {
     let mut problems = Vec::new();
-    if let (Some(kamal), Some(address)) = (&at.kamal, at.address) {
+    if let (Some(_), Some(address)) = (&at.kamal, at.address) {
         if address.ip().is_loopback() {
             let any = if address.is_ipv6() { "[::]" } else { "0.0.0.0" };
             problems.push(format!(
                 "the app listens on {address}, a loopback address: kamal-proxy connects from \
-                 its own container and can never reach it (container {}); bind {any}:{} instead",
-                kamal.container,
+                 its own container and can never reach it; bind {any}:{} instead",
                 address.port()
             ));
         }
