@@ -88,34 +88,3 @@ impl Subscriber for Recorder {
 
     fn exit(&self, _: &Id) {}
 }
-
-/// What a `fmt` subscriber writes, kept for a test to read as text.
-#[derive(Clone, Default)]
-pub struct Written(Arc<Mutex<Vec<u8>>>);
-
-impl Written {
-    pub fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl std::io::Write for Written {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The README's sample log line holding `marker`, after its timestamp (which
-/// `fmt` writes in a format of its own; tests leave it out).
-pub fn readme_line(marker: &str) -> &'static str {
-    let line = include_str!("../../README.md")
-        .lines()
-        .find(|line| line.contains(marker))
-        .expect("a sample line in the README");
-    line.split_once("Z ").expect("a timestamp").1
-}

@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::{HealthCheckLayer, StartupGate};
-use kamal_healthcheck_tests::events::{Event, Recorder, Written, readme_line};
+use kamal_healthcheck_tests::events::{Event, Recorder};
+
+mod common;
+use common::{Written, readme_line};
 use kamal_healthcheck_tests::*;
 use tower::Layer;
 use tracing::Level;

@@ -11,7 +11,10 @@
 use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
-use kamal_healthcheck_tests::events::{Recorder, Written, readme_line};
+use kamal_healthcheck_tests::events::Recorder;
+
+mod common;
+use common::{Written, readme_line};
 use kamal_healthcheck_tests::probe;
 use tokio::net::TcpListener;
 use tracing::Level;
