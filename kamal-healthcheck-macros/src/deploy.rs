@@ -111,8 +111,9 @@ fn text_of(base: &std::path::Path, name: &str) -> Result<(PathBuf, String), Mess
     Ok((file, text))
 }
 
-/// `path` with its `.` and `..` segments resolved as written (without asking
-/// the file system), for an error to show the path that was tried.
+/// `path` with its `.` and `..` segments resolved as written, and the part of
+/// it that exists through its symbolic links, for an error to show the file
+/// that was tried where it really is.
 #[cfg(feature = "deploy-yml")]
 fn normalized(path: &std::path::Path) -> PathBuf {
     use std::path::Component;
@@ -125,6 +126,15 @@ fn normalized(path: &std::path::Path) -> PathBuf {
             }
             other => out.push(other),
         }
+    }
+    let mut rest = Vec::new();
+    let mut existing = out.as_path();
+    while let Some(parent) = existing.parent() {
+        if let Ok(real) = existing.canonicalize() {
+            return real.join(rest.into_iter().rev().collect::<PathBuf>());
+        }
+        rest.extend(existing.file_name());
+        existing = parent;
     }
     out
 }

@@ -20,7 +20,7 @@ port=38517
 echo "| variant | request | requests/s | p50 | p99 |"
 echo "|---|---|---:|---:|---:|"
 for variant in $variants; do
-  taskset -c 0 ./target/release/serve "$variant" "$port" &
+  taskset -c 0 "${CARGO_TARGET_DIR:-target}/release/serve" "$variant" "$port" &
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 50); do

@@ -11,16 +11,16 @@ async fn ping() -> Result<(), String> {
 #[kamal_healthcheck(check(db = ping()), deadline = "7s")]
 fn beyond_the_default() -> Router { Router::new() }
 
-#[kamal_healthcheck(deploy = "../../../../tests/tests/ui/deploy/timeout2.yml", check(db = ping()), deadline = "2s")]
+#[kamal_healthcheck(deploy = "deploy/timeout2.yml", check(db = ping()), deadline = "2s")]
 fn at_deploy_yml_timeout() -> Router { Router::new() }
 
-#[kamal_healthcheck(deploy = "../../../../tests/tests/ui/deploy/timeout2.yml", check(db = ping()))]
+#[kamal_healthcheck(deploy = "deploy/timeout2.yml", check(db = ping()))]
 fn default_deadline_at_deploy_yml_timeout() -> Router { Router::new() }
 
 #[kamal_healthcheck(timeout = "6s", check(db = ping()), deadline = "6s")]
 fn at_the_given_timeout() -> Router { Router::new() }
 
-#[kamal_healthcheck(deploy = "../../../../tests/tests/ui/deploy/timeout10.yml", timeout = "5s", check(db = ping()), deadline = "3s")]
+#[kamal_healthcheck(deploy = "deploy/timeout10.yml", timeout = "5s", check(db = ping()), deadline = "3s")]
 fn disagrees_with_deploy_yml() -> Router { Router::new() }
 
 #[kamal_healthcheck(timeout = "0s")]

@@ -2,10 +2,10 @@
 use kamal_healthcheck::deploy_probe;
 
 fn main() {
-    let _ = deploy_probe!("../../../../tests/tests/ui/deploy/missing.yml");
-    let _ = deploy_probe!("../../../../tests/tests/ui/deploy/bad_path.yml");
-    let _ = deploy_probe!("../../../../tests/tests/ui/deploy/erb.yml");
+    let _ = deploy_probe!("deploy/missing.yml");
+    let _ = deploy_probe!("deploy/bad_path.yml");
+    let _ = deploy_probe!("deploy/erb.yml");
     let _ = deploy_probe!(config / deploy.yml);
-    let _ = deploy_probe!("../../../../tests/tests/ui/deploy/destinations.yml", destination = "qa");
-    let _ = deploy_probe!("../../../../tests/tests/ui/deploy/destinations.yml", stage = "staging");
+    let _ = deploy_probe!("deploy/destinations.yml", destination = "qa");
+    let _ = deploy_probe!("deploy/destinations.yml", stage = "staging");
 }

@@ -10,7 +10,7 @@ async fn ping() -> Result<(), String> {
     Ok(())
 }
 
-#[kamal_healthcheck(deploy = "../../../../tests/tests/ui/deploy/timeout10.yml", check(db = ping()), deadline = "7s")]
+#[kamal_healthcheck(deploy = "deploy/timeout10.yml", check(db = ping()), deadline = "7s")]
 fn from_deploy_yml() -> Router {
     Router::new()
 }
@@ -20,7 +20,7 @@ fn given() -> Router {
     Router::new()
 }
 
-#[kamal_healthcheck(deploy = "../../../../tests/tests/ui/deploy/timeout10.yml", timeout = "10s", check(db = ping()), deadline = "7s")]
+#[kamal_healthcheck(deploy = "deploy/timeout10.yml", timeout = "10s", check(db = ping()), deadline = "7s")]
 fn both_agree() -> Router {
     Router::new()
 }

@@ -5,13 +5,13 @@ use axum::body::Body;
 use kamal_healthcheck::kamal_healthcheck;
 use tower::ServiceExt;
 
-#[kamal_healthcheck(deploy = "../../../../tests/tests/ui/deploy/healthz.yml")]
+#[kamal_healthcheck(deploy = "deploy/healthz.yml")]
 fn app() -> Router {
     Router::new()
 }
 
 #[kamal_healthcheck(
-    deploy = "../../../../tests/tests/ui/deploy/healthz.yml",
+    deploy = "deploy/healthz.yml",
     path = "/healthz",
     check(db = async { Ok::<(), String>(()) }),
     deadline = "2500ms",
