@@ -15,7 +15,7 @@ use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token};
 use crate::errors::{Errors, Message};
 
 /// Every argument name, in the order the docs list them.
-const NAMES: [&str; 9] = [
+const NAMES: [&str; 12] = [
     "path",
     "crate",
     "deploy",
@@ -25,6 +25,9 @@ const NAMES: [&str; 9] = [
     "cache_for",
     "error_details",
     "gate",
+    "deploy_timeout",
+    "stop_timeout",
+    "signals",
 ];
 
 /// The arguments as written.
@@ -42,6 +45,14 @@ pub(crate) struct Args {
     pub(crate) cache_for: Option<(LitStr, Duration)>,
     pub(crate) error_details: Option<LitBool>,
     pub(crate) gate: Option<Expr>,
+    /// `deploy_timeout = "30s"`: how long kamal-proxy gives a new container
+    /// to answer a 2xx, when deploy.yml is not read.
+    pub(crate) deploy_timeout: Option<(LitStr, Duration)>,
+    /// `stop_timeout = "10s"`: how long `docker stop` waits before SIGKILL,
+    /// when deploy.yml is not read.
+    pub(crate) stop_timeout: Option<(LitStr, Duration)>,
+    /// `signals = false`: the app handles SIGTERM and SIGINT itself.
+    pub(crate) signals: Option<LitBool>,
     /// The first readiness argument, where an error about all of them goes.
     pub(crate) readiness: Option<TokenStream>,
 }
@@ -134,6 +145,35 @@ impl Args {
                 let note = "Kamal's config file, read at compile time";
                 self.deploy = Some(string(meta, "deploy", "config/deploy.yml", note)?);
             }
+            "deploy_timeout" | "stop_timeout" => {
+                let timeout = duration(meta, key)?;
+                if timeout.1.is_zero() {
+                    return Err(Message::new(
+                        format!("a `{key}` of zero"),
+                        format!("deploy.yml's `{key}` is a number of seconds above zero"),
+                        format!("write deploy.yml's `{key}`, such as `{key} = \"30s\"`"),
+                    )
+                    .at(timeout.0.span()));
+                }
+                match key {
+                    "deploy_timeout" => self.deploy_timeout = Some(timeout),
+                    _ => self.stop_timeout = Some(timeout),
+                }
+            }
+            "signals" => match value(meta) {
+                Some(Expr::Lit(ExprLit {
+                    lit: Lit::Bool(handled),
+                    ..
+                })) => self.signals = Some(handled.clone()),
+                _ => {
+                    return Err(Message::new(
+                        "expected `true` or `false`",
+                        "`signals` says whether SIGTERM and SIGINT stop the app gracefully",
+                        "write `signals = false` for an app that handles them itself",
+                    )
+                    .on(meta));
+                }
+            },
             _ => return self.readiness(key, meta),
         }
         Ok(())

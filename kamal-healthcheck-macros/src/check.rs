@@ -14,7 +14,9 @@ use crate::errors::{Errors, Message};
 use crate::function::{Function, Returns};
 use crate::model::{Chain, Model, StepKind};
 
-use crate::rules::{DEFAULT_DEADLINE, DEFAULT_PATH, PROXY_TIMEOUT as KAMAL_TIMEOUT};
+use crate::rules::{
+    DEFAULT_DEADLINE, DEFAULT_PATH, DEPLOY_TIMEOUT, PROXY_TIMEOUT as KAMAL_TIMEOUT, STOP_TIMEOUT,
+};
 
 /// What the expansion installs.
 pub(crate) struct Plan {
@@ -27,6 +29,11 @@ pub(crate) struct Plan {
     pub(crate) form: Form,
     /// Readiness checks and settings, if any were given.
     pub(crate) readiness: Option<Readiness>,
+    /// When the function serves and handles SIGTERM and SIGINT: `docker
+    /// stop`'s timeout, which the stop's deadline ends before.
+    pub(crate) stop_timeout: Option<Duration>,
+    /// How long kamal-proxy gives a new container to become healthy.
+    pub(crate) deploy_timeout: Duration,
     /// deploy.yml's `proxy.app_port`, when the attribute reads deploy.yml,
     /// and each destination's.
     pub(crate) app_port: Option<(u16, Vec<(String, u16)>)>,
@@ -97,6 +104,12 @@ pub(crate) fn plan(
     hand_placed(body, &deployed.path, deployed.explicit, errors);
     routes_at_path(model, &deployed.path, errors);
     let readiness = readiness(&args, function, model, deployed.timeout, errors);
+    let stop_timeout = stop_timeout(&args, &form, errors)
+        .map(|given| deployed.stop_timeout.or(given).unwrap_or(STOP_TIMEOUT));
+    let deploy_timeout = deployed
+        .deploy_timeout
+        .or(args.deploy_timeout.as_ref().map(|(_, timeout)| *timeout))
+        .unwrap_or(DEPLOY_TIMEOUT);
     if !errors.is_empty() {
         return None;
     }
@@ -106,8 +119,53 @@ pub(crate) fn plan(
         tracking: deployed.tracking,
         form,
         readiness,
+        stop_timeout,
+        deploy_timeout,
         app_port: deployed.app_port,
     })
+}
+
+/// Whether the function serves and handles the signals (`signals = false`
+/// says it does not), with the `stop_timeout` given, if any; the stop
+/// arguments on a function that only builds the router are errors, as it
+/// serves nothing.
+fn stop_timeout(args: &Args, form: &Form, errors: &mut Errors) -> Option<Option<Duration>> {
+    let handled = args.signals.as_ref().is_none_or(|signals| signals.value);
+    if let Form::Returns(_) = form {
+        let given = [
+            args.signals.as_ref().map(|signals| signals.span()),
+            args.stop_timeout
+                .as_ref()
+                .map(|(literal, _)| literal.span()),
+        ];
+        for span in given.into_iter().flatten() {
+            errors.push(
+                Message::new(
+                    "this function does not serve the app",
+                    "`signals` and `stop_timeout` are about stopping the server, which the \
+                     function that calls `axum::serve` does",
+                    "move the argument to the attribute on the function that calls \
+                     `axum::serve` (such as `main`), or remove it",
+                )
+                .at(span),
+            );
+        }
+        return None;
+    }
+    if !handled {
+        if let Some((literal, _)) = &args.stop_timeout {
+            errors.push(
+                Message::new(
+                    "`stop_timeout` with `signals = false`",
+                    "with `signals = false` the app stops itself, so no deadline is kept",
+                    "remove `stop_timeout`, or `signals = false`",
+                )
+                .at(literal.span()),
+            );
+        }
+        return None;
+    }
+    Some(args.stop_timeout.as_ref().map(|(_, timeout)| *timeout))
 }
 
 /// The attribute written twice on one function: each would install a
@@ -218,6 +276,9 @@ struct Deployed<'a> {
     tracking: TokenStream,
     /// deploy.yml's timeout, with the `deploy` literal.
     timeout: Option<(&'a LitStr, Duration)>,
+    /// deploy.yml's `deploy_timeout` and `stop_timeout`, when read and set.
+    deploy_timeout: Option<Duration>,
+    stop_timeout: Option<Duration>,
     app_port: Option<(u16, Vec<(String, u16)>)>,
 }
 
@@ -233,6 +294,8 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
             explicit: args.path.is_some(),
             tracking: TokenStream::new(),
             timeout: None,
+            deploy_timeout: None,
+            stop_timeout: None,
             app_port: None,
         });
     };
@@ -259,9 +322,36 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
             .at(path.span()),
         );
     }
+    for (key, given, read) in [
+        (
+            "deploy_timeout",
+            &args.deploy_timeout,
+            deploy.deploy_timeout,
+        ),
+        ("stop_timeout", &args.stop_timeout, deploy.stop_timeout),
+    ] {
+        let Some((literal, given)) = given else {
+            continue;
+        };
+        let set = match read {
+            Some(read) if read == *given => continue,
+            Some(read) => format!("{name} sets `{key}` to {read:?}, not {given:?}"),
+            None => format!("{name} sets no `{key}`, so Kamal's default applies"),
+        };
+        errors.push(
+            Message::new(
+                format!("this is not the `{key}` Kamal uses"),
+                set,
+                format!("set `{key}` in {name} and leave the argument out"),
+            )
+            .at(literal.span()),
+        );
+    }
     Ok(Deployed {
         tracking: deploy.tracking(),
         timeout: deploy.timeout.map(|timeout| (file, timeout)),
+        deploy_timeout: deploy.deploy_timeout,
+        stop_timeout: deploy.stop_timeout,
         app_port: Some((deploy.app_port, deploy.destinations)),
         path: deploy.path,
         explicit: true,

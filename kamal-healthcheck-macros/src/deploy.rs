@@ -27,6 +27,10 @@ pub(crate) struct Deploy {
     pub(crate) timeout: Option<Duration>,
     /// `proxy.app_port`, 80 unless set.
     pub(crate) app_port: u16,
+    /// `deploy_timeout`, if set (the shortest of the destinations').
+    pub(crate) deploy_timeout: Option<Duration>,
+    /// `stop_timeout`, if set, at the top or for a role (the shortest).
+    pub(crate) stop_timeout: Option<Duration>,
     /// The Kamal destinations beside the file (`config/deploy.staging.yml`),
     /// each with its `proxy.app_port` once merged over the file, when they
     /// were read; their paths agree with the file's and their timeouts are
@@ -143,7 +147,10 @@ fn normalized(path: &std::path::Path) -> PathBuf {
 #[cfg(feature = "deploy-yml")]
 fn deploy_of(file: PathBuf, config: &yaml_rust2::Yaml) -> Result<Deploy, Message> {
     let (path, timeout) = healthcheck_of(config)?;
+    let (deploy_timeout, stop_timeout) = lifecycle_of(config)?;
     Ok(Deploy {
+        deploy_timeout,
+        stop_timeout,
         path_at: path.as_ref().map(|(at, _)| at.clone()),
         path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
         timeout,
@@ -242,9 +249,13 @@ fn read_with_destinations(base: &std::path::Path, name: &str) -> Result<Deploy, 
         let merged = deploy_of(destination_file.clone(), &merged(&config, &over))
             .map_err(|problem| problem.in_file(&named))?;
         paths.push((named, merged.path));
-        if let Some(timeout) = merged.timeout {
-            deploy.timeout = Some(deploy.timeout.map_or(timeout, |known| known.min(timeout)));
-        }
+        let shortest = |known: Option<Duration>, this: Option<Duration>| match (known, this) {
+            (Some(known), Some(this)) => Some(known.min(this)),
+            (known, this) => known.or(this),
+        };
+        deploy.timeout = shortest(deploy.timeout, merged.timeout);
+        deploy.deploy_timeout = shortest(deploy.deploy_timeout, merged.deploy_timeout);
+        deploy.stop_timeout = shortest(deploy.stop_timeout, merged.stop_timeout);
         deploy.destinations.push((destination, merged.app_port));
         deploy.files.push(destination_file);
     }
@@ -432,6 +443,53 @@ fn healthcheck_of(config: &yaml_rust2::Yaml) -> Result<(Option<Found>, Option<Du
     Ok((path, timeout))
 }
 
+/// `deploy_timeout` (how long kamal-proxy gives a new container to become
+/// healthy) and `stop_timeout` (how long `docker stop` waits before SIGKILL),
+/// in seconds, each if set; `stop_timeout` at the top and under each role of
+/// `servers`, the shortest.
+#[cfg(feature = "deploy-yml")]
+fn lifecycle_of(
+    config: &yaml_rust2::Yaml,
+) -> Result<(Option<Duration>, Option<Duration>), Message> {
+    use yaml_rust2::Yaml;
+    let seconds = |at: &str, found: &Yaml| -> Result<Option<Duration>, Message> {
+        let seconds = match found {
+            Yaml::Integer(seconds) => Some(*seconds as f64),
+            Yaml::Real(seconds) => seconds.parse::<f64>().ok(),
+            Yaml::String(text) => {
+                erb(at, text)?;
+                text.trim_end_matches('s').parse::<f64>().ok()
+            }
+            Yaml::BadValue | Yaml::Null => return Ok(None),
+            _ => None,
+        };
+        match seconds {
+            Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
+                Ok(Some(Duration::from_secs_f64(seconds)))
+            }
+            _ => Err(Message::new(
+                format!("`{at}` is not a number of seconds"),
+                "Kamal reads it as a number of seconds",
+                format!(
+                    "write a number above zero: `{}: 30`",
+                    at.rsplit('.').next().unwrap_or(at)
+                ),
+            )),
+        }
+    };
+    let deploy_timeout = seconds("deploy_timeout", field(config, "deploy_timeout"))?;
+    let mut stop_timeout = seconds("stop_timeout", field(config, "stop_timeout"))?;
+    if let Some(roles) = field(config, "servers").as_hash() {
+        for (role, settings) in roles {
+            let at = format!("servers.{}.stop_timeout", role.as_str().unwrap_or("?"));
+            if let Some(this) = seconds(&at, field(settings, "stop_timeout"))? {
+                stop_timeout = Some(stop_timeout.map_or(this, |known| known.min(this)));
+            }
+        }
+    }
+    Ok((deploy_timeout, stop_timeout))
+}
+
 #[cfg(feature = "deploy-yml")]
 /// `key` of a mapping, also where a merge key (`<<: *defaults`) brings it in,
 /// as YAML 1.1 and Kamal's reader (Ruby's Psych) have it; `BadValue` if absent.
@@ -497,7 +555,10 @@ fn read_without_erb(text: &str) -> Result<Vec<yaml_rust2::Yaml>, Option<Message>
     let mut needed = String::new();
     let mut kept: Vec<&str> = Vec::new();
     for (key, lines) in &sections {
-        let wanted = matches!(*key, "proxy" | "servers") || lines.contains('&');
+        let wanted = matches!(
+            *key,
+            "proxy" | "servers" | "deploy_timeout" | "stop_timeout"
+        ) || lines.contains('&');
         if wanted && !kept.contains(key) {
             kept.push(key);
             needed.push_str(lines);

@@ -181,7 +181,33 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
     };
     serve.rewrite(body, &|path, listener, app| {
         let served = served(krate, &layer(), app);
-        let (value, address) = (name("listener"), name("address"));
+        let (value, address, open) = (name("listener"), name("address"), name("open"));
+        let (serve, signal) = (name("serve"), name("signal"));
+        let deploy_timeout = plan.deploy_timeout.as_millis() as u64;
+        let served = quote!(#served.listening(
+            #address,
+            #app_port,
+            ::core::time::Duration::from_millis(#deploy_timeout),
+        ));
+        // With the signals handled: the same server, stopped on SIGTERM and
+        // SIGINT and cut before `docker stop`'s SIGKILL; the app's own
+        // `.with_graceful_shutdown(..)` after it is the wrapper's.
+        let call = match plan.stop_timeout {
+            None => quote!(#path(#value, #served)),
+            Some(stop_timeout) => {
+                let millis = stop_timeout.as_millis() as u64;
+                quote!({
+                    let #open = #krate::__private::Open::default();
+                    #krate::__private::Stopping::new(
+                        #path(#value, #served.counting(&#open)),
+                        ::core::time::Duration::from_millis(#millis),
+                        #open,
+                        |#serve, #signal| #serve.with_graceful_shutdown(#signal),
+                        |#serve| #serve.local_addr(),
+                    )
+                })
+            }
+        };
         quote!({
             let #value = #listener;
             // Said at start-up: what kamal-proxy probes, and where.
@@ -193,7 +219,7 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
                 )
                 .socket()
             };
-            #path(#value, #served.listening(#address, #app_port))
+            #call
         })
     })
 }

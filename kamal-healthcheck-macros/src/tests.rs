@@ -103,6 +103,9 @@ mod arguments {
             ("cache_for", quote!("1s")),
             ("error_details", quote!(true)),
             ("gate", quote!(gate)),
+            ("deploy_timeout", quote!("30s")),
+            ("stop_timeout", quote!("10s")),
+            ("signals", quote!(false)),
         ] {
             let name = quote::format_ident!("{}", name);
             let (_, errors) = parse(quote!(#name = #value, #name = #value));
@@ -123,7 +126,8 @@ mod arguments {
             errors,
             ["unknown argument `interval`\n\
               = note: `#[kamal_healthcheck]` takes `path`, `crate`, `deploy`, `check`, \
-              `deadline`, `timeout`, `cache_for`, `error_details`, `gate`\n\
+              `deadline`, `timeout`, `cache_for`, `error_details`, `gate`, `deploy_timeout`, \
+              `stop_timeout`, `signals`\n\
               = help: the arguments are described in the docs of `#[kamal_healthcheck]`"]
         );
     }

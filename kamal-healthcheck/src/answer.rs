@@ -56,6 +56,7 @@ pub(crate) fn begin<B, R>(request: &Request<R>, readiness: Option<&Arc<Readiness
 where
     B: From<&'static str> + From<String>,
 {
+    crate::waiting::probed();
     let method = request.method();
     let head = *method == Method::HEAD;
     let asked = Asked {
@@ -115,6 +116,7 @@ fn respond<B>(status: StatusCode, text: Text, asked: Asked) -> Response<B>
 where
     B: From<&'static str> + From<String>,
 {
+    crate::waiting::answered(status);
     let length = text.content_length();
     let body = if asked.head {
         B::from("")

@@ -315,17 +315,29 @@ impl<M> HealthCheckLayer<M> {
     /// # }
     /// ```
     pub fn listening(&self, address: std::net::SocketAddr) {
-        self.said_listening(Some(address), None);
+        self.said_listening(Some(address), None, crate::rules::DEPLOY_TIMEOUT);
     }
 
     /// [`listening`](Self::listening), with deploy.yml's `proxy.app_port` when
-    /// the attribute read it.
+    /// the attribute read it, and kamal-proxy's `deploy_timeout`. Under Kamal
+    /// it also starts the watch of the deploy (see `waiting`).
     pub(crate) fn said_listening(
         &self,
         address: Option<std::net::SocketAddr>,
         app_port: Option<u16>,
+        deploy_timeout: std::time::Duration,
     ) {
         let config = self.readiness().map(|readiness| readiness.config());
+        let kamal = crate::log::Kamal::from_env();
+        if kamal.is_some() {
+            crate::waiting::start(crate::waiting::Deploy {
+                path: self.path(),
+                address,
+                app_port,
+                deploy_timeout,
+                readiness: self.readiness.clone(),
+            });
+        }
         crate::log::listening(&crate::log::Listening {
             path: self.path(),
             address,
@@ -336,8 +348,9 @@ impl<M> HealthCheckLayer<M> {
             timeout: config
                 .and_then(|config| config.timeout)
                 .unwrap_or(crate::readiness::PROXY_TIMEOUT),
+            deploy_timeout,
             app_port,
-            kamal: crate::log::Kamal::from_env(),
+            kamal,
         });
     }
 
@@ -600,6 +613,9 @@ where
                 },
                 mode: PhantomData,
             }
+        } else if crate::waiting::watching() {
+            crate::waiting::elsewhere(&request, self.path.as_str());
+            self.pass(request)
         } else if std::mem::take(&mut self.ready) {
             // Built in place in each branch: a `kind` built first and moved in
             // after cost a copy of the whole future on every request.
@@ -614,6 +630,29 @@ where
                 kind: defer(&self.inner, request),
                 mode: PhantomData,
             }
+        }
+    }
+}
+
+impl<S, M> HealthCheck<S, M> {
+    /// A request for the inner service (the path of one watched for
+    /// kamal-proxy's probe), off the path normal requests take.
+    #[cold]
+    #[inline(never)]
+    fn pass<R, B>(&mut self, request: R) -> ResponseFuture<S, R, B, M>
+    where
+        S: Service<R> + Clone,
+    {
+        let kind = if std::mem::take(&mut self.ready) {
+            Kind::Inner {
+                future: self.inner.call(request),
+            }
+        } else {
+            defer(&self.inner, request)
+        };
+        ResponseFuture {
+            kind,
+            mode: PhantomData,
         }
     }
 }

@@ -51,12 +51,16 @@ mod readiness;
 mod route;
 mod rules;
 mod serving;
+mod stop;
 mod timer;
+mod waiting;
 
 pub use gate::StartupGate;
 pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
 pub use probe::probe;
+#[cfg(feature = "tokio")]
+pub use stop::{StopSignal, stop_signal};
 pub use timer::Timer;
 #[cfg(feature = "tokio")]
 pub use timer::TokioTimer;
@@ -173,5 +177,6 @@ pub mod __private {
     pub use crate::serving::{
         ListenerAddress, NotASocket, Served, ServedFuture, Watch, WatchNothing, app_port,
     };
+    pub use crate::stop::{Open, Shutdown, Stopping};
     pub use tower_layer::Layer;
 }

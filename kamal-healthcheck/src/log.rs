@@ -15,7 +15,7 @@
 //!
 //! Without the feature every function here does nothing.
 
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "tokio"))]
 use std::time::Duration;
 
 #[cfg(feature = "tracing")]
@@ -182,6 +182,8 @@ pub(crate) struct Listening<'a> {
     pub(crate) deadline: Option<std::time::Duration>,
     /// kamal-proxy's timeout in force (5 s unless told otherwise).
     pub(crate) timeout: std::time::Duration,
+    /// How long kamal-proxy gives the container to become healthy.
+    pub(crate) deploy_timeout: std::time::Duration,
     /// `proxy.app_port` from deploy.yml, when the attribute read it.
     pub(crate) app_port: Option<u16>,
     /// Kamal's environment, when the app runs in a container Kamal started.
@@ -243,6 +245,7 @@ pub(crate) fn listening(at: &Listening<'_>) {
             checks = at.checks.join(", "),
             deadline_ms = at.deadline.map(millis),
             timeout_ms = millis(at.timeout),
+            deploy_timeout_ms = millis(at.deploy_timeout),
             destination = at.kamal.as_ref().and_then(|kamal| kamal.destination.as_deref()),
             "kamal-proxy probes GET {} here; the healthcheck answers it ahead of the app",
             at.path
@@ -258,12 +261,13 @@ pub(crate) fn listening(at: &Listening<'_>) {
         eprintln!(
             "kamal_healthcheck: kamal-proxy probes GET {path} here; the healthcheck answers it \
              ahead of the app (address {address}, checks [{checks}], deadline {deadline:?}, \
-             timeout {timeout:?}, destination {destination})",
+             timeout {timeout:?}, deploy timeout {deploy_timeout:?}, destination {destination})",
             path = at.path,
             address = address.as_deref().unwrap_or("(not a socket)"),
             checks = at.checks.join(", "),
             deadline = at.deadline,
             timeout = at.timeout,
+            deploy_timeout = at.deploy_timeout,
             destination = at
                 .kamal
                 .as_ref()
@@ -292,4 +296,134 @@ pub(crate) fn own_route(path: &str, status: http::StatusCode) {
     tracing::error!(target: "kamal_healthcheck", path, status = status.as_u16(), "{message}");
     #[cfg(not(feature = "tracing"))]
     eprintln!("kamal_healthcheck: error: {message}");
+}
+
+/// A signal (or the app's own shutdown future) started the stop: one `INFO`
+/// (without the `tracing` feature, on stderr).
+#[cfg(feature = "tokio")]
+pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Duration) {
+    let message = format!(
+        "{signal} received: the app stops taking connections, finishes the requests in \
+         flight, and cuts what still runs after {deadline:?}, before docker stop's SIGKILL at \
+         {stop_timeout:?}"
+    );
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: "kamal_healthcheck",
+        signal,
+        deadline_ms = millis(deadline),
+        stop_timeout_ms = millis(stop_timeout),
+        "{message}"
+    );
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: {message}");
+}
+
+/// The app has stopped, `elapsed` after the stop began: by itself, or cut
+/// (`Some`) at the deadline or by a second signal, with the connections still
+/// busy, when they were counted. One `INFO`.
+#[cfg(feature = "tokio")]
+pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, Option<usize>)>) {
+    let message = match cut {
+        None => format!("the app has stopped, {elapsed:?} after the signal"),
+        Some((why, Some(0) | None)) => {
+            format!("the app has stopped at {why}, {elapsed:?} after the signal")
+        }
+        Some((why, Some(busy))) => format!(
+            "the app has stopped at {why}, {elapsed:?} after the signal, cutting {busy} \
+             connection{s} with a request still running",
+            s = if busy == 1 { "" } else { "s" }
+        ),
+    };
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: "kamal_healthcheck",
+        elapsed_ms = millis(elapsed),
+        cut = cut.and_then(|(_, busy)| busy).unwrap_or(0),
+        "{message}"
+    );
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: {message}");
+}
+
+/// An `ERROR` (without the `tracing` feature, on stderr).
+fn error(path: &str, message: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(target: "kamal_healthcheck", path, "{message}");
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = path;
+        eprintln!("kamal_healthcheck: error: {message}");
+    }
+}
+
+/// kamal-proxy probed `probed`, not the healthcheck's `path`.
+pub(crate) fn probed_elsewhere(probed: &str, path: &str) {
+    error(
+        path,
+        &format!(
+            "kamal-proxy probes {probed}, but the healthcheck answers {path}: the probe goes to \
+             the app, which does not answer it 2xx, and the deploy will fail with \"target \
+             failed to become healthy\"; make the two the same: `proxy: healthcheck: path: \
+             {path}` in config/deploy.yml (and in the destination's file, if it sets one), or \
+             `#[kamal_healthcheck(deploy = \"config/deploy.yml\")]` to read it from there"
+        ),
+    );
+}
+
+/// No request for the healthcheck path `waited` after the listener was bound.
+#[cfg(feature = "tokio")]
+pub(crate) fn never_probed(
+    path: &str,
+    address: Option<std::net::SocketAddr>,
+    app_port: Option<u16>,
+    waited: Duration,
+    deploy_timeout: Duration,
+) {
+    let listens = match address {
+        Some(address) => format!("the app listens on {address}"),
+        None => "the app listens on a socket that is not TCP".to_owned(),
+    };
+    let port = match app_port {
+        Some(port) => format!("port {port} (deploy.yml's `proxy.app_port`)"),
+        None => "deploy.yml's `proxy.app_port` (80 unless set)".to_owned(),
+    };
+    error(
+        path,
+        &format!(
+            "no probe has reached the app {waited:?} after it started listening: kamal-proxy \
+             should be sending GET {path} to the container's {port}, and {listens}; the deploy \
+             fails after {deploy_timeout:?} (`deploy_timeout`) without one; check that \
+             `proxy.app_port` is the port the app listens on, that it listens on 0.0.0.0 or \
+             [::], and what `kamal proxy logs` says about the target"
+        ),
+    );
+}
+
+/// No 2xx answered at `elapsed` of `deploy_timeout`: the deploy is about to
+/// fail, `why`.
+#[cfg(feature = "tokio")]
+pub(crate) fn deadline_near(path: &str, elapsed: Duration, deploy_timeout: Duration, why: &str) {
+    error(
+        path,
+        &format!(
+            "the deploy is about to fail: kamal-proxy gives the container {deploy_timeout:?} \
+             (`deploy_timeout`) to answer GET {path} with a 2xx, {elapsed:?} have passed, and \
+             none was answered: {why}"
+        ),
+    );
+}
+
+/// The deploy's deadline has passed: the watch ends (`DEBUG`).
+#[cfg(feature = "tokio")]
+pub(crate) fn watch_over(path: &str, deploy_timeout: Duration) {
+    #[cfg(feature = "tracing")]
+    tracing::debug!(
+        target: "kamal_healthcheck",
+        path,
+        deploy_timeout_ms = millis(deploy_timeout),
+        "kamal-proxy's deploy_timeout has passed; the healthcheck no longer watches for its probe"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (path, deploy_timeout);
 }

@@ -166,6 +166,33 @@ impl Readiness {
     fn state(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
     }
+
+    /// Why the healthcheck does not answer `200`, as far as is known: the
+    /// start-up gate still closed, the settings that cannot work, or the
+    /// checks that failed in the last run, each with its error.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn not_ready(&self) -> Option<String> {
+        if self
+            .config
+            .gate
+            .as_ref()
+            .is_some_and(|gate| !gate.is_open())
+        {
+            return Some(
+                "the start-up gate is still closed: the app has not called `StartupGate::open()`"
+                    .to_owned(),
+            );
+        }
+        let last = match &self.misconfigured {
+            Some(outcome) => Arc::clone(outcome),
+            None => Arc::clone(&self.state().last.as_ref()?.1),
+        };
+        let failed = crate::answer::report(&last, self.config.deadline, true)?;
+        Some(format!(
+            "readiness checks fail: {}",
+            failed.trim_end().replace('\n', "; ")
+        ))
+    }
 }
 
 /// Who drives a run: the probes waiting for it, and when the last one left.

@@ -13,6 +13,23 @@ pub(crate) const DEFAULT_PATH: &str = "/up";
 /// healthcheck: timeout:` says otherwise.
 pub(crate) const PROXY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// kamal-proxy gives a new container 30 seconds to answer a probe with a 2xx
+/// unless deploy.yml's `deploy_timeout` says otherwise; then the deploy fails.
+pub(crate) const DEPLOY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `docker stop` sends SIGKILL 10 seconds after SIGTERM unless deploy.yml's
+/// `stop_timeout` says otherwise.
+#[allow(dead_code)]
+pub(crate) const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// When a stop cuts what still runs: a second before `docker stop`'s SIGKILL
+/// (half the timeout when it is under two seconds), so the app returns first.
+/// (The runtime crate's; the macro crate passes the timeout on.)
+#[allow(dead_code)]
+pub(crate) fn stop_deadline(stop_timeout: Duration) -> Duration {
+    stop_timeout.saturating_sub(Duration::from_secs(1).min(stop_timeout / 2))
+}
+
 /// How long the readiness checks may take unless set.
 pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 

@@ -16,6 +16,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::readiness::Readiness;
+use crate::stop::{Open, OpenGuard};
 use crate::{HealthCheck, HealthCheckLayer};
 
 thread_local! {
@@ -58,6 +59,7 @@ fn take_offered(path: &str) -> Option<Arc<Readiness>> {
 pub struct Served<S, M> {
     layer: HealthCheckLayer<M>,
     inner: S,
+    open: Option<Open>,
 }
 
 impl<S, M> Served<S, M> {
@@ -86,7 +88,18 @@ impl<S, M> Served<S, M> {
             ),
             (_, None) => layer,
         };
-        Self { layer, inner }
+        Self {
+            layer,
+            inner,
+            open: None,
+        }
+    }
+
+    /// Counts the connections it serves in `open`, for a stop to say how many
+    /// it cut.
+    pub fn counting(mut self, open: &Open) -> Self {
+        self.open = Some(open.clone());
+        self
     }
 }
 
@@ -96,8 +109,13 @@ impl<S, M> Served<S, M> {
     /// the app runs in a container Kamal started, says as an `ERROR` when
     /// kamal-proxy cannot reach the listener: a loopback `address`, or a port
     /// other than deploy.yml's `app_port`. The app serves either way.
-    pub fn listening(self, address: Option<SocketAddr>, app_port: Option<u16>) -> Self {
-        self.layer.said_listening(address, app_port);
+    pub fn listening(
+        self,
+        address: Option<SocketAddr>,
+        app_port: Option<u16>,
+        deploy_timeout: std::time::Duration,
+    ) -> Self {
+        self.layer.said_listening(address, app_port, deploy_timeout);
         self
     }
 }
@@ -127,7 +145,7 @@ impl<S, M, T> Service<T> for Served<S, M>
 where
     S: Service<T>,
 {
-    type Response = HealthCheck<S::Response, M>;
+    type Response = Connection<HealthCheck<S::Response, M>>;
     type Error = S::Error;
     type Future = ServedFuture<S::Future, M>;
 
@@ -140,6 +158,7 @@ where
         ServedFuture {
             made: self.inner.call(target),
             layer: Some(self.layer.clone()),
+            open: self.open.as_ref().map(Open::connection),
         }
     }
 }
@@ -151,6 +170,7 @@ pin_project! {
         #[pin]
         made: F,
         layer: Option<HealthCheckLayer<M>>,
+        open: Option<OpenGuard>,
     }
 }
 
@@ -158,7 +178,7 @@ impl<F, M, S, E> Future for ServedFuture<F, M>
 where
     F: Future<Output = Result<S, E>>,
 {
-    type Output = Result<HealthCheck<S, M>, E>;
+    type Output = Result<Connection<HealthCheck<S, M>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -167,7 +187,48 @@ where
             .layer
             .take()
             .expect("ServedFuture polled after it completed");
-        Poll::Ready(Ok(layer.layer(service)))
+        Poll::Ready(Ok(Connection {
+            service: layer.layer(service),
+            _open: this.open.take(),
+        }))
+    }
+}
+
+/// The service of one connection: the healthcheck around the app's service,
+/// and the connection counted as open until the server drops it (the copies
+/// the server makes for each request are not counted).
+#[derive(Debug)]
+pub struct Connection<S> {
+    service: S,
+    _open: Option<OpenGuard>,
+}
+
+impl<S: Clone> Clone for Connection<S> {
+    #[inline]
+    fn clone(&self) -> Self {
+        Self {
+            service: self.service.clone(),
+            _open: None,
+        }
+    }
+}
+
+impl<S, R> Service<R> for Connection<S>
+where
+    S: Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    #[inline]
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    #[inline]
+    fn call(&mut self, request: R) -> Self::Future {
+        self.service.call(request)
     }
 }
 

@@ -1,0 +1,122 @@
+//! What the app says while a deploy waits for it, in the log Kamal prints when
+//! the deploy fails: kamal-proxy probes a new container until it answers a
+//! 2xx or `deploy_timeout` (30 s unless deploy.yml sets it) runs out. Under
+//! Kamal only (its `KAMAL_*` variables are set), from the moment the listener
+//! is bound:
+//!
+//! - no request for the healthcheck path a third of the way into the
+//!   deadline: one `ERROR` with where kamal-proxy should be probing;
+//! - a request from kamal-proxy (`User-Agent: kamal-proxy`) for another path:
+//!   one `ERROR` with both paths. Normal requests pay one relaxed load of a
+//!   flag for it, which is on only until the healthcheck is probed or the
+//!   deadline has passed;
+//! - no 2xx answered two thirds of the way: one `ERROR` that the deploy is
+//!   about to fail, and why (the gate, the failing checks).
+//!
+//! The state is the process's: a deploy starts one app per container.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::readiness::Readiness;
+
+/// A request for a healthcheck path has arrived.
+static PROBED: AtomicBool = AtomicBool::new(false);
+/// A healthcheck has answered a 2xx.
+static HEALTHY: AtomicBool = AtomicBool::new(false);
+/// Requests for other paths are looked at for kamal-proxy's User-Agent.
+static WATCHING: AtomicBool = AtomicBool::new(false);
+/// The watch was started (once per process).
+#[cfg(feature = "tokio")]
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// A request for the healthcheck path arrived: kamal-proxy found it.
+#[inline]
+pub(crate) fn probed() {
+    if !PROBED.load(Ordering::Relaxed) {
+        PROBED.store(true, Ordering::Relaxed);
+        WATCHING.store(false, Ordering::Relaxed);
+    }
+}
+
+/// The healthcheck answered `status`.
+#[inline]
+pub(crate) fn answered(status: http::StatusCode) {
+    if status.is_success() && !HEALTHY.load(Ordering::Relaxed) {
+        HEALTHY.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether requests for other paths are to be looked at.
+#[inline(always)]
+pub(crate) fn watching() -> bool {
+    WATCHING.load(Ordering::Relaxed)
+}
+
+/// A request for a path other than `path` while watching: kamal-proxy's, it
+/// probes another path, which is said once.
+#[cold]
+#[inline(never)]
+pub(crate) fn elsewhere<B>(request: &http::Request<B>, path: &str) {
+    let from_proxy = request
+        .headers()
+        .get(http::header::USER_AGENT)
+        .is_some_and(|agent| agent.as_bytes().starts_with(b"kamal-proxy"));
+    if !from_proxy || !WATCHING.swap(false, Ordering::Relaxed) {
+        return;
+    }
+    crate::log::probed_elsewhere(request.uri().path(), path);
+}
+
+/// What the watch needs to know.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) struct Deploy<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) address: Option<std::net::SocketAddr>,
+    /// The port kamal-proxy targets (deploy.yml's `proxy.app_port`), when read.
+    pub(crate) app_port: Option<u16>,
+    pub(crate) deploy_timeout: Duration,
+    pub(crate) readiness: Option<Arc<Readiness>>,
+}
+
+/// Starts the watch, once per process, on a task of its own.
+#[cfg(feature = "tokio")]
+pub(crate) fn start(deploy: Deploy<'_>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if STARTED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    if !PROBED.load(Ordering::Relaxed) {
+        WATCHING.store(true, Ordering::Relaxed);
+    }
+    let path = deploy.path.to_owned();
+    let (address, app_port, deadline) = (deploy.address, deploy.app_port, deploy.deploy_timeout);
+    let readiness = deploy.readiness;
+    runtime.spawn(async move {
+        tokio::time::sleep(deadline / 3).await;
+        if !PROBED.load(Ordering::Relaxed) {
+            crate::log::never_probed(&path, address, app_port, deadline / 3, deadline);
+        }
+        tokio::time::sleep(deadline * 2 / 3 - deadline / 3).await;
+        if !HEALTHY.load(Ordering::Relaxed) {
+            let why = match (PROBED.load(Ordering::Relaxed), &readiness) {
+                (false, _) => "no request for it has reached the app".to_owned(),
+                (true, Some(readiness)) => readiness
+                    .not_ready()
+                    .unwrap_or_else(|| "its answers were not 2xx".to_owned()),
+                (true, None) => "its answers were not 2xx".to_owned(),
+            };
+            crate::log::deadline_near(&path, deadline * 2 / 3, deadline, &why);
+        }
+        tokio::time::sleep(deadline - deadline * 2 / 3).await;
+        WATCHING.store(false, Ordering::Relaxed);
+        crate::log::watch_over(&path, deadline);
+    });
+}
+
+/// Without a timer there is no watch.
+#[cfg(not(feature = "tokio"))]
+pub(crate) fn start(_deploy: Deploy<'_>) {}

@@ -1,0 +1,61 @@
+//! An app served by `main`'s callee with `#[kamal_healthcheck(deploy_timeout =
+//! "1500ms")]`, for the tests of what it says while a deploy waits for it
+//! (`tests/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
+//! answers `/healthz`), `failing` (a check that fails) or `gated` (a start-up
+//! gate never opened). It logs through `tracing_subscriber::fmt` on stderr, at
+//! `DEBUG`, and prints its address.
+
+use std::io::Write;
+
+use axum::{Router, routing::get};
+use kamal_healthcheck::{StartupGate, kamal_healthcheck};
+
+async fn listener() -> std::io::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {}", listener.local_addr()?)?;
+    out.flush()?;
+    Ok(listener)
+}
+
+fn app() -> Router {
+    Router::new().route("/", get(|| async { "home" }))
+}
+
+#[kamal_healthcheck(deploy_timeout = "1500ms")]
+async fn plain() -> std::io::Result<()> {
+    axum::serve(listener().await?, app()).await
+}
+
+#[kamal_healthcheck(path = "/healthz", deploy_timeout = "1500ms")]
+async fn healthz() -> std::io::Result<()> {
+    axum::serve(listener().await?, app()).await
+}
+
+#[kamal_healthcheck(
+    deploy_timeout = "1500ms",
+    check(db = async { Err::<(), _>("connection refused") })
+)]
+async fn failing() -> std::io::Result<()> {
+    axum::serve(listener().await?, app()).await
+}
+
+#[kamal_healthcheck(deploy_timeout = "1500ms", gate = gate)]
+async fn gated(gate: StartupGate) -> std::io::Result<()> {
+    axum::serve(listener().await?, app()).await
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .init();
+    match std::env::var("MODE").as_deref() {
+        Ok("healthz") => healthz().await,
+        Ok("failing") => failing().await,
+        Ok("gated") => gated(StartupGate::new()).await,
+        _ => plain().await,
+    }
+}

@@ -1,0 +1,311 @@
+//! The stop, as `docker stop` does it to an app deployed with Kamal: the app
+//! (`src/bin/stopping.rs`, `#[kamal_healthcheck(stop_timeout = "2s")]` on the
+//! function that serves) runs as PID 1 of a PID namespace of its own
+//! (`unshare --pid --fork`, as root), where, as in a container, a signal it
+//! does not handle is not delivered, and gets SIGTERM from outside. Every wait
+//! is for an event (a line on stdout, the process's exit), bounded.
+//!
+//! Skipped, saying so, where `unshare` cannot make a PID namespace (not root).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// The app as PID 1: the `unshare` process, the app's own PID outside the
+/// namespace, its stdout lines as they come, and its stderr (the log).
+struct App {
+    unshare: Child,
+    pid: u32,
+    address: SocketAddr,
+    lines: Receiver<String>,
+    log: Option<ChildStderr>,
+}
+
+impl App {
+    /// Starts the app in `mode`; `None` where no PID namespace can be made.
+    fn start(mode: &str) -> Option<App> {
+        let made = Command::new("unshare")
+            .args(["--pid", "--fork", "true"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !made {
+            eprintln!("skipped: `unshare --pid --fork` cannot make a PID namespace here");
+            return None;
+        }
+        let mut unshare = Command::new("unshare")
+            .args(["--pid", "--fork", env!("CARGO_BIN_EXE_stopping")])
+            .env("MODE", mode)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("unshare starts");
+        let stdout = unshare.stdout.take().unwrap();
+        let log = unshare.stderr.take();
+        let (send, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut app = App {
+            pid: 0,
+            address: "127.0.0.1:0".parse().unwrap(),
+            unshare,
+            lines,
+            log,
+        };
+        let line = app.line("listening on ");
+        app.address = line["listening on ".len()..].parse().unwrap();
+        // The app is the one child of `unshare`, PID 1 inside.
+        let id = app.unshare.id();
+        let children = std::fs::read_to_string(format!("/proc/{id}/task/{id}/children")).unwrap();
+        app.pid = children.trim().parse().expect("unshare has forked the app");
+        let status = std::fs::read_to_string(format!("/proc/{}/status", app.pid)).unwrap();
+        let nspid = status
+            .lines()
+            .find(|line| line.starts_with("NSpid:"))
+            .unwrap();
+        assert!(
+            nspid.ends_with("\t1"),
+            "the app is PID 1 of its namespace: {nspid}"
+        );
+        Some(app)
+    }
+
+    /// The next stdout line that starts with `prefix`, within 5 s.
+    fn line(&self, prefix: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(5);
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => {}
+                Err(error) => panic!("no line {prefix:?} from the app: {error:?}"),
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Whether the app's process has exited, within `within`.
+    fn exits_within(&self, within: Duration) -> bool {
+        let until = Instant::now() + within;
+        while Instant::now() < until {
+            if !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
+                || std::fs::read_to_string(format!("/proc/{}/stat", self.pid))
+                    .is_ok_and(|stat| stat.contains(") Z "))
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    }
+
+    /// Waits for `unshare` (which exits with the app) and returns the log.
+    fn finish(mut self) -> String {
+        let mut log = String::new();
+        self.log.take().unwrap().read_to_string(&mut log).unwrap();
+        let status = self.unshare.wait().unwrap();
+        assert!(
+            status.success(),
+            "the app exited with {status}; its log:\n{log}"
+        );
+        log
+    }
+
+    /// A request on a connection of its own, answered on another thread.
+    fn send(&self, path: &str) -> std::thread::JoinHandle<std::io::Result<String>> {
+        let address = self.address;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+        std::thread::spawn(move || {
+            let mut stream = TcpStream::connect(address)?;
+            stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+            stream.write_all(request.as_bytes())?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        })
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if self.pid != 0 {
+            let _ = Command::new("kill")
+                .args(["-KILL", &self.pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.unshare.kill();
+        let _ = self.unshare.wait();
+    }
+}
+
+/// The one log line that holds `text`.
+fn logged<'a>(log: &'a str, text: &str) -> &'a str {
+    let found: Vec<&str> = log.lines().filter(|line| line.contains(text)).collect();
+    assert_eq!(found.len(), 1, "one line with {text:?} in the log:\n{log}");
+    found[0]
+}
+
+#[test]
+fn an_idle_app_stops_within_half_a_second_of_sigterm() {
+    let Some(app) = App::start("handled") else {
+        return;
+    };
+    let sent = Instant::now();
+    app.signal("TERM");
+    assert!(
+        app.exits_within(Duration::from_millis(500)),
+        "still running 0.5 s after SIGTERM"
+    );
+    let took = sent.elapsed();
+    app.line("returned");
+    let log = app.finish();
+    let begins = logged(&log, "SIGTERM received");
+    assert!(begins.contains(" INFO "), "{begins}");
+    assert!(
+        begins.contains("cuts what still runs after 1s, before docker stop's SIGKILL at 2s"),
+        "{begins}"
+    );
+    let stopped = logged(&log, "the app has stopped");
+    assert!(
+        stopped.contains(" INFO ") && stopped.contains("cut=0"),
+        "{stopped}"
+    );
+    eprintln!("stopped {took:?} after SIGTERM");
+}
+
+#[test]
+fn a_request_in_flight_is_answered_before_the_app_stops() {
+    let Some(app) = App::start("handled") else {
+        return;
+    };
+    let response = app.send("/slow");
+    app.line("slow started");
+    app.signal("TERM");
+    let response = response
+        .join()
+        .unwrap()
+        .expect("the request in flight is answered");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("slow"), "{response}");
+    assert!(app.exits_within(Duration::from_secs(1)));
+    let log = app.finish();
+    let stopped = logged(&log, "the app has stopped");
+    assert!(
+        stopped.contains("after the signal") && stopped.contains("cut=0"),
+        "{stopped}"
+    );
+}
+
+#[test]
+fn a_request_that_never_ends_is_cut_at_the_deadline_before_sigkill() {
+    let Some(app) = App::start("handled") else {
+        return;
+    };
+    let response = app.send("/hang");
+    app.line("hang started");
+    let sent = Instant::now();
+    app.signal("TERM");
+    // The deadline is 1 s, before the SIGKILL that `stop_timeout = "2s"` says.
+    assert!(
+        app.exits_within(Duration::from_millis(1800)),
+        "not cut before SIGKILL"
+    );
+    let took = sent.elapsed();
+    assert!(
+        took >= Duration::from_millis(950),
+        "cut before the deadline: {took:?}"
+    );
+    assert!(response.join().unwrap().unwrap_or_default().is_empty());
+    let log = app.finish();
+    let stopped = logged(&log, "the app has stopped at the deadline");
+    assert!(
+        stopped.contains("cutting 1 connection with a request still running"),
+        "{stopped}"
+    );
+    assert!(stopped.contains("cut=1"), "{stopped}");
+}
+
+#[test]
+fn a_second_signal_cuts_at_once() {
+    let Some(app) = App::start("handled") else {
+        return;
+    };
+    let response = app.send("/hang");
+    app.line("hang started");
+    app.signal("TERM");
+    let log_line = Instant::now();
+    app.signal("INT");
+    assert!(
+        app.exits_within(Duration::from_millis(500)),
+        "the second signal did not cut"
+    );
+    assert!(log_line.elapsed() < Duration::from_millis(900));
+    drop(response);
+    let log = app.finish();
+    logged(&log, "the app has stopped at SIGINT");
+}
+
+#[test]
+fn an_own_shutdown_future_that_awaits_only_ctrl_c_stops_on_sigterm_too() {
+    let Some(app) = App::start("ctrl_c") else {
+        return;
+    };
+    app.signal("TERM");
+    assert!(
+        app.exits_within(Duration::from_millis(500)),
+        "SIGTERM did not stop it"
+    );
+    app.line("returned");
+    app.finish();
+}
+
+#[test]
+fn the_app_s_own_ctrl_c_still_stops_it() {
+    let Some(app) = App::start("ctrl_c") else {
+        return;
+    };
+    app.signal("INT");
+    assert!(
+        app.exits_within(Duration::from_millis(500)),
+        "Ctrl-C did not stop it"
+    );
+    app.line("returned");
+    let log = app.finish();
+    logged(&log, "SIGINT received");
+}
+
+/// What every test above would see without the attribute's handling: PID 1
+/// that handles no signal ignores SIGTERM, here as in a container.
+#[test]
+fn with_signals_false_pid_1_ignores_sigterm() {
+    let Some(app) = App::start("unhandled") else {
+        return;
+    };
+    app.signal("TERM");
+    match app.lines.recv_timeout(Duration::from_millis(700)) {
+        Err(RecvTimeoutError::Timeout) => {}
+        other => panic!("the app said {other:?} after SIGTERM"),
+    }
+    assert!(
+        !app.exits_within(Duration::ZERO),
+        "SIGTERM was delivered to PID 1"
+    );
+}
