@@ -133,19 +133,24 @@ fn stop_timeout(args: &Args, form: &Form, errors: &mut Errors) -> Option<Option<
     let handled = args.signals.as_ref().is_none_or(|signals| signals.value);
     if let Form::Returns(_) = form {
         let given = [
-            args.signals.as_ref().map(|signals| signals.span()),
-            args.stop_timeout
+            args.signals
                 .as_ref()
-                .map(|(literal, _)| literal.span()),
+                .map(|signals| (signals.span(), format!("signals = {}", signals.value))),
+            args.stop_timeout.as_ref().map(|(literal, _)| {
+                let written = format!("stop_timeout = {:?}", literal.value());
+                (literal.span(), written)
+            }),
         ];
-        for span in given.into_iter().flatten() {
+        for (span, written) in given.into_iter().flatten() {
             errors.push(
                 Message::new(
                     "this function does not serve the app",
                     "`signals` and `stop_timeout` are about stopping the server, which the \
                      function that calls `axum::serve` does",
-                    "move the argument to the attribute on the function that calls \
-                     `axum::serve` (such as `main`), or remove it",
+                    format!(
+                        "move `{written}` to the attribute on the function that calls \
+                         `axum::serve` (such as `main`), or remove it"
+                    ),
                 )
                 .at(span),
             );
@@ -158,7 +163,10 @@ fn stop_timeout(args: &Args, form: &Form, errors: &mut Errors) -> Option<Option<
                 Message::new(
                     "`stop_timeout` with `signals = false`",
                     "with `signals = false` the app stops itself, so no deadline is kept",
-                    "remove `stop_timeout`, or `signals = false`",
+                    format!(
+                        "remove `stop_timeout = {:?}`, or `signals = false`",
+                        literal.value()
+                    ),
                 )
                 .at(literal.span()),
             );
@@ -333,18 +341,24 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
         let Some((literal, given)) = given else {
             continue;
         };
-        let set = match read {
+        let written = format!("{key} = {:?}", literal.value());
+        let (set, help) = match read {
             Some(read) if read == *given => continue,
-            Some(read) => format!("{name} sets `{key}` to {read:?}, not {given:?}"),
-            None => format!("{name} sets no `{key}`, so Kamal's default applies"),
+            Some(read) => (
+                format!("{name} sets `{key}` to {read:?}, not {given:?}"),
+                format!("remove `{written}`: the attribute takes {read:?} from {name}"),
+            ),
+            None => (
+                format!("{name} sets no `{key}`, so Kamal uses its default"),
+                format!(
+                    "add `{key}: {}` to {name} and remove `{written}`",
+                    given.as_secs().max(1)
+                ),
+            ),
         };
         errors.push(
-            Message::new(
-                format!("this is not the `{key}` Kamal uses"),
-                set,
-                format!("set `{key}` in {name} and leave the argument out"),
-            )
-            .at(literal.span()),
+            Message::new(format!("this is not the `{key}` Kamal uses"), set, help)
+                .at(literal.span()),
         );
     }
     Ok(Deployed {

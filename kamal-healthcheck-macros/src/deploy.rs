@@ -653,6 +653,28 @@ fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
 #[cfg(all(test, feature = "deploy-yml"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deploy_and_stop_timeouts() {
+        let read = |text: &str| lifecycle_of(&load(text).unwrap());
+        assert_eq!(read("service: shop\n"), Ok((None, None)));
+        assert_eq!(
+            read("deploy_timeout: 60\nstop_timeout: 20\n"),
+            Ok((Some(Duration::from_secs(60)), Some(Duration::from_secs(20))))
+        );
+        // A role's own, the shortest.
+        let roles = "stop_timeout: 20\nservers:\n  web:\n    hosts: [a]\n  jobs:\n    hosts: [b]\n    stop_timeout: 5\n";
+        assert_eq!(read(roles), Ok((None, Some(Duration::from_secs(5)))));
+        let error = read("stop_timeout: soon\n").unwrap_err().to_string();
+        assert!(
+            error.starts_with("`stop_timeout` is not a number of seconds"),
+            "{error}"
+        );
+        let error = read("deploy_timeout: <%= ENV['T'] %>\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`deploy_timeout` is ERB"), "{error}");
+    }
     use std::path::Path;
 
     fn found(at: &str, path: &str) -> Option<Found> {

@@ -231,22 +231,13 @@ fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr) -> TokenStream {
     let value = name("app");
     let layer_name = name("healthcheck");
     let inspect = inspect(krate, &value, app.span());
-    // At start-up, whether the app answers the path itself (a route the
-    // attribute cannot see): rustc picks the check for a service, nothing
-    // for a make-service.
+    // Its first service is asked whether the app answers the path itself (a
+    // route the attribute cannot see), however the app is served.
     quote!({
         let #value = #app;
         #inspect
         let #layer_name = #layer;
-        {
-            #[allow(unused_imports)]
-            use #krate::__private::WatchNothing as _;
-            #[allow(unused_imports)]
-            use #krate::__private::*;
-            (&#krate::__private::Watch::<_, ::axum::body::Body>::new(&#value))
-                .watch(#layer_name.path());
-        }
-        #krate::__private::Served::new(#layer_name, #value)
+        #krate::__private::Served::<_, _, ::axum::body::Body>::new(#layer_name, #value)
     })
 }
 

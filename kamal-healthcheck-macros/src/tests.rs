@@ -376,6 +376,58 @@ mod attribute {
     }
 
     #[test]
+    fn the_serving_form_stops_on_signals_unless_told_not_to() {
+        let serve = quote!(
+            async fn main() {
+                axum::serve(listener, app).await
+            }
+        );
+        let out = expand(quote!(), serve.clone());
+        assert!(
+            out.contains(":: kamal_healthcheck :: __private :: Stopping :: new"),
+            "{out}"
+        );
+        // Docker's 10 s unless set.
+        assert!(out.contains("from_millis (10000u64)"), "{out}");
+        let out = expand(
+            quote!(stop_timeout = "30s", deploy_timeout = "1m"),
+            serve.clone(),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        let out = expand(
+            quote!(stop_timeout = "30s", deploy_timeout = "90s"),
+            serve.clone(),
+        );
+        assert!(out.contains("from_millis (30000u64)"), "{out}");
+        assert!(out.contains("from_millis (90000u64)"), "{out}");
+        let out = expand(quote!(signals = false), serve);
+        assert!(!out.contains("Stopping"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[cfg(feature = "deploy-yml")]
+    #[test]
+    fn deploy_yml_gives_the_stop_and_deploy_timeouts() {
+        let dir = std::env::temp_dir().join(format!("kh-lifecycle-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("deploy.yml"),
+            "deploy_timeout: 60\nstop_timeout: 20\nservers:\n  web:\n    hosts: [a]\n",
+        )
+        .unwrap();
+        let deploy = crate::deploy::read_from(&dir, "deploy.yml").unwrap();
+        assert_eq!(
+            deploy.deploy_timeout,
+            Some(std::time::Duration::from_secs(60))
+        );
+        assert_eq!(
+            deploy.stop_timeout,
+            Some(std::time::Duration::from_secs(20))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn on_a_mistake_emits_the_function_as_written_and_the_errors() {
         let item = quote!(
             fn app() -> Router {
@@ -759,7 +811,7 @@ mod serving {
         assert!(
             out.contains(
                 "let healthcheck = :: kamal_healthcheck :: HealthCheckLayer :: with_path (\"/up\") ;"
-            ) && out.contains(":: kamal_healthcheck :: __private :: Served :: new (healthcheck , app)"),
+            ) && out.contains(":: kamal_healthcheck :: __private :: Served :: < _ , _ , :: axum :: body :: Body > :: new (healthcheck , app)"),
             "{out}"
         );
         assert!(!out.contains("route_service"), "{out}");

@@ -172,10 +172,8 @@ pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
     pub use crate::inspect::{HandPlaced, Inspect, NotHandPlaced};
     pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
-    #[cfg(feature = "tokio")]
-    pub use crate::serving::WatchService;
     pub use crate::serving::{
-        ListenerAddress, NotASocket, Served, ServedFuture, Watch, WatchNothing, app_port,
+        Connection, ListenerAddress, NotASocket, Served, ServedFuture, app_port,
     };
     pub use crate::stop::{Open, Shutdown, Stopping};
     pub use tower_layer::Layer;

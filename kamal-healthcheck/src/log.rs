@@ -301,16 +301,19 @@ pub(crate) fn own_route(path: &str, status: http::StatusCode) {
 /// A signal (or the app's own shutdown future) started the stop: one `INFO`
 /// (without the `tracing` feature, on stderr).
 #[cfg(feature = "tokio")]
-pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Duration) {
+pub(crate) fn stop_begins(signal: Option<&str>, deadline: Duration, stop_timeout: Duration) {
+    let why = match signal {
+        Some(signal) => format!("{signal} received"),
+        None => "the app's own shutdown future completed".to_owned(),
+    };
     let message = format!(
-        "{signal} received: the app stops taking connections, finishes the requests in \
-         flight, and cuts what still runs after {deadline:?}, before docker stop's SIGKILL at \
-         {stop_timeout:?}"
+        "{why}: the app stops taking connections, finishes the requests in flight, and cuts \
+         what still runs after {deadline:?}, before docker stop's SIGKILL at {stop_timeout:?}"
     );
     #[cfg(feature = "tracing")]
     tracing::info!(
         target: "kamal_healthcheck",
-        signal,
+        signal = signal.unwrap_or("none"),
         deadline_ms = millis(deadline),
         stop_timeout_ms = millis(stop_timeout),
         "{message}"

@@ -5,7 +5,9 @@
 //! healthcheck. Not public API: only the attribute's expansion names it.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
@@ -55,14 +57,41 @@ fn take_offered(path: &str) -> Option<Arc<Readiness>> {
 /// `layer`. Whatever the make-service adds to each request (`ConnectInfo`)
 /// still reaches the app's handlers, as the healthcheck passes every other
 /// request on as it is.
-#[derive(Clone, Debug)]
-pub struct Served<S, M> {
+///
+/// The first service it makes is also asked, once, whether the app answers
+/// the healthcheck path itself (see `ask_own_route`), however the app is
+/// served: `B` is the body of the requests it takes.
+pub struct Served<S, M, B> {
     layer: HealthCheckLayer<M>,
     inner: S,
     open: Option<Open>,
+    /// Whether the first service made is still to be asked.
+    ask: bool,
+    body: PhantomData<fn() -> B>,
 }
 
-impl<S, M> Served<S, M> {
+impl<S: Clone, M, B> Clone for Served<S, M, B> {
+    fn clone(&self) -> Self {
+        Self {
+            layer: self.layer.clone(),
+            inner: self.inner.clone(),
+            open: self.open.clone(),
+            ask: self.ask,
+            body: PhantomData,
+        }
+    }
+}
+
+impl<S: fmt::Debug, M, B> fmt::Debug for Served<S, M, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Served")
+            .field("layer", &self.layer)
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<S, M, B> Served<S, M, B> {
     /// `inner` with `layer` around each service it makes.
     ///
     /// The attribute may also be on the function that builds the router,
@@ -92,6 +121,8 @@ impl<S, M> Served<S, M> {
             layer,
             inner,
             open: None,
+            ask: true,
+            body: PhantomData,
         }
     }
 
@@ -103,7 +134,7 @@ impl<S, M> Served<S, M> {
     }
 }
 
-impl<S, M> Served<S, M> {
+impl<S, M, B> Served<S, M, B> {
     /// Says at start-up what kamal-proxy will probe and where the app answers
     /// it (an `INFO` event under the target `kamal_healthcheck`), and, when
     /// the app runs in a container Kamal started, says as an `ERROR` when
@@ -141,13 +172,17 @@ pub trait NotASocket {
 
 impl<T> NotASocket for ListenerAddress<'_, T> {}
 
-impl<S, M, T> Service<T> for Served<S, M>
+impl<S, M, B, T> Service<T> for Served<S, M, B>
 where
     S: Service<T>,
+    S::Response: Service<http::Request<B>> + Clone + Send + 'static,
+    <S::Response as Service<http::Request<B>>>::Future: Send,
+    <S::Response as Service<http::Request<B>>>::Response: Status,
+    B: Default + Send + 'static,
 {
     type Response = Connection<HealthCheck<S::Response, M>>;
     type Error = S::Error;
-    type Future = ServedFuture<S::Future, M>;
+    type Future = ServedFuture<S::Future, M, B>;
 
     #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -159,6 +194,8 @@ where
             made: self.inner.call(target),
             layer: Some(self.layer.clone()),
             open: self.open.as_ref().map(Open::connection),
+            ask: std::mem::take(&mut self.ask),
+            body: PhantomData,
         }
     }
 }
@@ -166,17 +203,23 @@ where
 pin_project! {
     /// The future of [`Served`]: the inner make-service's, its service put
     /// inside the healthcheck.
-    pub struct ServedFuture<F, M> {
+    pub struct ServedFuture<F, M, B> {
         #[pin]
         made: F,
         layer: Option<HealthCheckLayer<M>>,
         open: Option<OpenGuard>,
+        ask: bool,
+        body: PhantomData<fn() -> B>,
     }
 }
 
-impl<F, M, S, E> Future for ServedFuture<F, M>
+impl<F, M, B, S, E> Future for ServedFuture<F, M, B>
 where
     F: Future<Output = Result<S, E>>,
+    S: Service<http::Request<B>> + Clone + Send + 'static,
+    S::Future: Send,
+    S::Response: Status,
+    B: Default + Send + 'static,
 {
     type Output = Result<Connection<HealthCheck<S, M>>, E>;
 
@@ -187,6 +230,10 @@ where
             .layer
             .take()
             .expect("ServedFuture polled after it completed");
+        #[cfg(feature = "tokio")]
+        if std::mem::take(this.ask) {
+            ask_own_route(&service, layer.path());
+        }
         Poll::Ready(Ok(Connection {
             service: layer.layer(service),
             _open: this.open.take(),
@@ -245,76 +292,57 @@ pub fn app_port(base: u16, destinations: &[(&str, u16)]) -> u16 {
         .map_or(base, |(_, port)| *port)
 }
 
-/// The app a serving function serves, to be asked once, at start-up, whether
-/// it answers the healthcheck path itself: a route of its own there (built in
-/// another function, where the attribute cannot see it) never runs for
-/// kamal-proxy, since the healthcheck answers first, and whatever it checks is
-/// lost. The expansion asks it of every app; only a service (an axum `Router`)
-/// can answer, through [`WatchService`].
-pub struct Watch<'a, S, B>(
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))] &'a S,
-    std::marker::PhantomData<fn() -> B>,
-);
+/// A response's status: what is asked of the app's answers.
+pub trait Status {
+    /// The status.
+    fn status(&self) -> http::StatusCode;
+}
 
-impl<'a, S, B> Watch<'a, S, B> {
-    /// The app, taking requests with bodies of type `B`.
-    pub fn new(app: &'a S) -> Self {
-        Self(app, std::marker::PhantomData)
+impl<B> Status for http::Response<B> {
+    fn status(&self) -> http::StatusCode {
+        http::Response::status(self)
     }
 }
 
-/// Asks a service whether it answers `path` itself (see [`Watch`]): on a
-/// task of its own, it sends the app, as it is without the healthcheck, `GET
-/// path` and `GET` of a path no route has, both as kamal-proxy would; two
-/// different answers, the first not a `404`, mean a route of the app's own
-/// at the path, which is an `ERROR` in the log.
+/// Asks the app's service, as it is without the healthcheck, whether it
+/// answers `path` itself: a route of its own there (built in another
+/// function, where the attribute cannot see it) never runs for kamal-proxy,
+/// since the healthcheck answers first, and whatever it checks is lost. On a
+/// task of its own, it sends `GET path` and `GET` of a path no route has,
+/// both as kamal-proxy would; two different answers, the first not a `404`,
+/// are an `ERROR` in the log.
 #[cfg(feature = "tokio")]
-pub trait WatchService {
-    /// Starts the check, when there is a tokio runtime to run it on.
-    fn watch(&self, path: &str);
-}
-
-#[cfg(feature = "tokio")]
-impl<S, B, ResBody> WatchService for Watch<'_, S, B>
+fn ask_own_route<S, B>(app: &S, path: &str)
 where
-    S: Service<http::Request<B>, Response = http::Response<ResBody>> + Clone + Send + 'static,
+    S: Service<http::Request<B>> + Clone + Send + 'static,
     S::Future: Send,
+    S::Response: Status,
     B: Default + Send + 'static,
 {
-    fn watch(&self, path: &str) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let (app, path) = (app.clone(), path.to_owned());
+    runtime.spawn(async move {
+        let answer = |mut app: S, target: String| async move {
+            let request = http::Request::get(target)
+                .header(http::header::HOST, crate::probe::CONTAINER_HOST)
+                .header(http::header::USER_AGENT, "kamal-proxy")
+                .body(B::default())
+                .ok()?;
+            std::future::poll_fn(|cx| app.poll_ready(cx)).await.ok()?;
+            app.call(request)
+                .await
+                .ok()
+                .map(|response| Status::status(&response))
         };
-        let (app, path) = (self.0.clone(), path.to_owned());
-        runtime.spawn(async move {
-            let answer = |mut app: S, target: String| async move {
-                let request = http::Request::get(target)
-                    .header(http::header::HOST, crate::probe::CONTAINER_HOST)
-                    .header(http::header::USER_AGENT, "kamal-proxy")
-                    .body(B::default())
-                    .ok()?;
-                std::future::poll_fn(|cx| app.poll_ready(cx)).await.ok()?;
-                app.call(request)
-                    .await
-                    .ok()
-                    .map(|response| response.status())
-            };
-            let elsewhere = format!("{}/kamal-healthcheck-no-route", path.trim_end_matches('/'));
-            let at = answer(app.clone(), path.clone()).await;
-            let other = answer(app, elsewhere).await;
-            if let (Some(at), Some(other)) = (at, other) {
-                if at != other && at != http::StatusCode::NOT_FOUND {
-                    crate::log::own_route(&path, at);
-                }
+        let elsewhere = format!("{}/kamal-healthcheck-no-route", path.trim_end_matches('/'));
+        let at = answer(app.clone(), path.clone()).await;
+        let other = answer(app, elsewhere).await;
+        if let (Some(at), Some(other)) = (at, other) {
+            if at != other && at != http::StatusCode::NOT_FOUND {
+                crate::log::own_route(&path, at);
             }
-        });
-    }
+        }
+    });
 }
-
-/// What is asked of an app that is not a service (a make-service): nothing.
-pub trait WatchNothing {
-    /// Nothing to start.
-    fn watch(&self, _path: &str) {}
-}
-
-impl<S, B> WatchNothing for &Watch<'_, S, B> {}

@@ -317,11 +317,7 @@ impl Stop {
                     return Poll::Pending;
                 }
                 let deadline = stop_deadline(self.stop_timeout);
-                crate::log::stop_begins(
-                    received.unwrap_or("the app's own shutdown future"),
-                    deadline,
-                    self.stop_timeout,
-                );
+                crate::log::stop_begins(received, deadline, self.stop_timeout);
                 let sleep = Box::pin(tokio::time::sleep(deadline));
                 self.draining = Some((Instant::now(), sleep));
                 Poll::Ready(Step::Begins)

@@ -1,14 +1,19 @@
 //! The attribute on the function that serves, over an app whose own health
 //! route is built in another function, where the attribute cannot see it: the
 //! route never runs for kamal-proxy (the healthcheck answers first) and what
-//! it checks is lost, so the app says so in its log when it starts. Over TCP,
-//! with a real subscriber.
+//! it checks is lost, so the app says so in its log at its first connection,
+//! however it is served (the router, or any make-service the attribute
+//! accepts). Over TCP, with a real subscriber.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::connect_info;
+use axum::handler::HandlerWithoutStateExt;
 use axum::http::StatusCode;
 use axum::routing::get;
+use axum::serve::IncomingStream;
 use kamal_healthcheck::kamal_healthcheck;
 use kamal_healthcheck_tests::events::Recorder;
 use kamal_healthcheck_tests::probe;
@@ -26,6 +31,51 @@ fn api_routes() -> Router {
 #[kamal_healthcheck(path = "/api/health")]
 async fn serve(listener: TcpListener) {
     axum::serve(listener, api_routes()).await.unwrap();
+}
+
+/// The same app, served as norfolk-servicehub serves it.
+#[kamal_healthcheck(path = "/api/health")]
+async fn serve_with_connect_info(listener: TcpListener) {
+    let app = api_routes().into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).await.unwrap();
+}
+
+#[kamal_healthcheck(path = "/api/health")]
+async fn serve_make_service(listener: TcpListener) {
+    axum::serve(listener, api_routes().into_make_service())
+        .await
+        .unwrap();
+}
+
+/// A `Connected` type of the app's own.
+#[derive(Clone, Debug)]
+struct Peer(#[allow(dead_code)] SocketAddr);
+
+impl connect_info::Connected<IncomingStream<'_, TcpListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+#[kamal_healthcheck(path = "/api/health")]
+async fn serve_own_connected(listener: TcpListener) {
+    let app = api_routes().into_make_service_with_connect_info::<Peer>();
+    axum::serve(listener, app).await.unwrap();
+}
+
+/// A handler's make-service: the handler answers every path, the
+/// healthcheck's too.
+#[kamal_healthcheck(path = "/api/health")]
+async fn serve_handler(listener: TcpListener) {
+    let handler = |request: axum::extract::Request| async move {
+        match request.uri().path() {
+            "/api/health" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::NOT_FOUND,
+        }
+    };
+    axum::serve(listener, handler.into_make_service())
+        .await
+        .unwrap();
 }
 
 /// No route of its own at the path.
@@ -47,8 +97,11 @@ async fn errors(recorder: &Recorder) -> Vec<kamal_healthcheck_tests::events::Eve
     Vec::new()
 }
 
-#[tokio::test]
-async fn a_route_of_the_apps_own_at_the_path_is_an_error_at_start_up() {
+/// Serves the app with `serve`, probes it, and returns the `ERROR`s logged.
+async fn probed<F>(serve: fn(TcpListener) -> F) -> Vec<kamal_healthcheck_tests::events::Event>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,6 +111,31 @@ async fn a_route_of_the_apps_own_at_the_path_is_an_error_at_start_up() {
     assert_eq!(probe(address, "GET", "/api/health").await.status, 200);
     let errors = errors(&recorder).await;
     assert_eq!(errors.len(), 1, "{:?}", recorder.events());
+    errors
+}
+
+/// Every make-service the attribute accepts is asked, as the router is.
+#[tokio::test]
+async fn a_route_of_the_apps_own_behind_a_make_service_is_an_error_too() {
+    for errors in [
+        probed(serve_with_connect_info).await,
+        probed(serve_make_service).await,
+        probed(serve_own_connected).await,
+        probed(serve_handler).await,
+    ] {
+        assert!(
+            errors[0]
+                .message
+                .starts_with("the app answers /api/health itself (500 Internal Server Error)"),
+            "{}",
+            errors[0].message
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_route_of_the_apps_own_at_the_path_is_an_error_at_start_up() {
+    let errors = probed(serve).await;
     assert!(
         errors[0].message.starts_with(
             "the app answers /api/health itself (500 Internal Server Error), with a route of \

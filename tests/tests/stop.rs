@@ -67,6 +67,9 @@ impl App {
         let id = app.unshare.id();
         let children = std::fs::read_to_string(format!("/proc/{id}/task/{id}/children")).unwrap();
         app.pid = children.trim().parse().expect("unshare has forked the app");
+        // Serving (and so listening for signals) once a request is answered.
+        let home = app.send("/").join().unwrap().expect("the app answers");
+        assert!(home.starts_with("HTTP/1.1 200"), "{home}");
         let status = std::fs::read_to_string(format!("/proc/{}/status", app.pid)).unwrap();
         let nspid = status
             .lines()
@@ -113,6 +116,16 @@ impl App {
             std::thread::sleep(Duration::from_millis(5));
         }
         false
+    }
+
+    /// Panics with `message` and the app's log so far.
+    fn fail(mut self, message: &str) -> ! {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.pid.to_string()])
+            .status();
+        let mut log = String::new();
+        let _ = self.log.take().unwrap().read_to_string(&mut log);
+        panic!("{message}; the app's log:\n{log}");
     }
 
     /// Waits for `unshare` (which exits with the app) and returns the log.
@@ -170,10 +183,9 @@ fn an_idle_app_stops_within_half_a_second_of_sigterm() {
     };
     let sent = Instant::now();
     app.signal("TERM");
-    assert!(
-        app.exits_within(Duration::from_millis(500)),
-        "still running 0.5 s after SIGTERM"
-    );
+    if !app.exits_within(Duration::from_millis(500)) {
+        app.fail("still running 0.5 s after SIGTERM");
+    }
     let took = sent.elapsed();
     app.line("returned");
     let log = app.finish();
@@ -224,10 +236,9 @@ fn a_request_that_never_ends_is_cut_at_the_deadline_before_sigkill() {
     let sent = Instant::now();
     app.signal("TERM");
     // The deadline is 1 s, before the SIGKILL that `stop_timeout = "2s"` says.
-    assert!(
-        app.exits_within(Duration::from_millis(1800)),
-        "not cut before SIGKILL"
-    );
+    if !app.exits_within(Duration::from_millis(1800)) {
+        app.fail("not cut before SIGKILL");
+    }
     let took = sent.elapsed();
     assert!(
         took >= Duration::from_millis(950),
@@ -253,10 +264,9 @@ fn a_second_signal_cuts_at_once() {
     app.signal("TERM");
     let log_line = Instant::now();
     app.signal("INT");
-    assert!(
-        app.exits_within(Duration::from_millis(500)),
-        "the second signal did not cut"
-    );
+    if !app.exits_within(Duration::from_millis(500)) {
+        app.fail("the second signal did not cut");
+    }
     assert!(log_line.elapsed() < Duration::from_millis(900));
     drop(response);
     let log = app.finish();
@@ -269,10 +279,9 @@ fn an_own_shutdown_future_that_awaits_only_ctrl_c_stops_on_sigterm_too() {
         return;
     };
     app.signal("TERM");
-    assert!(
-        app.exits_within(Duration::from_millis(500)),
-        "SIGTERM did not stop it"
-    );
+    if !app.exits_within(Duration::from_millis(500)) {
+        app.fail("SIGTERM did not stop it");
+    }
     app.line("returned");
     app.finish();
 }
@@ -283,13 +292,55 @@ fn the_app_s_own_ctrl_c_still_stops_it() {
         return;
     };
     app.signal("INT");
-    assert!(
-        app.exits_within(Duration::from_millis(500)),
-        "Ctrl-C did not stop it"
-    );
+    if !app.exits_within(Duration::from_millis(500)) {
+        app.fail("Ctrl-C did not stop it");
+    }
+    app.line("returned");
+    // Both the app's future and the attribute hear it; either may say so.
+    let log = app.finish();
+    let begins = log
+        .lines()
+        .filter(|line| {
+            line.contains("SIGINT received") || line.contains("own shutdown future completed")
+        })
+        .count();
+    assert_eq!(begins, 1, "{log}");
+}
+
+#[test]
+fn hand_placed_layer_users_stop_with_one_call() {
+    let Some(app) = App::start("layer") else {
+        return;
+    };
+    app.signal("TERM");
+    if !app.exits_within(Duration::from_millis(500)) {
+        app.fail("still running 0.5 s after SIGTERM");
+    }
     app.line("returned");
     let log = app.finish();
-    logged(&log, "SIGINT received");
+    logged(&log, "SIGTERM received");
+}
+
+#[test]
+fn hand_placed_layer_users_are_cut_at_the_deadline_too() {
+    let Some(app) = App::start("layer") else {
+        return;
+    };
+    let response = app.send("/hang");
+    app.line("hang started");
+    let sent = Instant::now();
+    app.signal("TERM");
+    if !app.exits_within(Duration::from_millis(1800)) {
+        app.fail("not cut before SIGKILL");
+    }
+    assert!(
+        sent.elapsed() >= Duration::from_millis(950),
+        "cut before the deadline"
+    );
+    drop(response);
+    // The process ends where the deadline cuts it: serving never returns.
+    let log = app.finish();
+    logged(&log, "the app has stopped at the deadline");
 }
 
 /// What every test above would see without the attribute's handling: PID 1

@@ -3,8 +3,9 @@
 //! milliseconds (`/slow`) or never (`/hang`), each saying on stdout when it
 //! starts; `MODE` picks how it is served: `handled` (the attribute handles
 //! SIGTERM and SIGINT, `stop_timeout = "2s"`), `ctrl_c` (the same, with the
-//! app's own shutdown future awaiting only Ctrl-C) or `unhandled` (`signals =
-//! false`, as every app was before). It logs through `tracing_subscriber::fmt`
+//! app's own shutdown future awaiting only Ctrl-C), `unhandled` (`signals =
+//! false`, as every app was before) or `layer` (`HealthCheckLayer` by hand,
+//! stopped by `stop_signal()` with a `stop_timeout` of 2 s). It logs through `tracing_subscriber::fmt`
 //! on stderr, prints its address, and `returned` once serving has returned.
 
 use std::io::Write;
@@ -71,6 +72,20 @@ async fn unhandled() -> std::io::Result<()> {
     axum::serve(listener, app()).await
 }
 
+/// `HealthCheckLayer` by hand, with the one call for the stop.
+async fn layer() -> std::io::Result<()> {
+    use axum::ServiceExt;
+    use tower::Layer;
+    let app = kamal_healthcheck::HealthCheckLayer::new().layer(app());
+    let listener = bind().await?;
+    axum::serve(
+        listener,
+        ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(kamal_healthcheck::stop_signal().stop_timeout(Duration::from_secs(2)))
+    .await
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
@@ -80,6 +95,7 @@ async fn main() -> std::io::Result<()> {
     match std::env::var("MODE").as_deref() {
         Ok("ctrl_c") => own_ctrl_c().await?,
         Ok("unhandled") => unhandled().await?,
+        Ok("layer") => layer().await?,
         _ => handled().await?,
     }
     say("returned");
