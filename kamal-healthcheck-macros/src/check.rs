@@ -34,6 +34,9 @@ pub(crate) struct Plan {
     pub(crate) stop_timeout: Option<Duration>,
     /// How long kamal-proxy gives a new container to become healthy.
     pub(crate) deploy_timeout: Duration,
+    /// deploy.yml's `service` and the roles kamal-proxy does not serve, when
+    /// the attribute reads deploy.yml.
+    pub(crate) unproxied: Option<(String, Vec<String>)>,
     /// deploy.yml's `proxy.app_port`, when the attribute reads deploy.yml,
     /// and each destination's.
     pub(crate) app_port: Option<(u16, Vec<(String, u16)>)>,
@@ -121,6 +124,7 @@ pub(crate) fn plan(
         readiness,
         stop_timeout,
         deploy_timeout,
+        unproxied: deployed.unproxied,
         app_port: deployed.app_port,
     })
 }
@@ -287,6 +291,7 @@ struct Deployed<'a> {
     /// deploy.yml's `deploy_timeout` and `stop_timeout`, when read and set.
     deploy_timeout: Option<Duration>,
     stop_timeout: Option<Duration>,
+    unproxied: Option<(String, Vec<String>)>,
     app_port: Option<(u16, Vec<(String, u16)>)>,
 }
 
@@ -304,6 +309,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
             timeout: None,
             deploy_timeout: None,
             stop_timeout: None,
+            unproxied: None,
             app_port: None,
         });
     };
@@ -366,6 +372,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
         timeout: deploy.timeout.map(|timeout| (file, timeout)),
         deploy_timeout: deploy.deploy_timeout,
         stop_timeout: deploy.stop_timeout,
+        unproxied: Some(deploy.unproxied),
         app_port: Some((deploy.app_port, deploy.destinations)),
         path: deploy.path,
         explicit: true,

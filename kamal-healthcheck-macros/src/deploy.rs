@@ -31,6 +31,10 @@ pub(crate) struct Deploy {
     pub(crate) deploy_timeout: Option<Duration>,
     /// `stop_timeout`, if set, at the top or for a role (the shortest).
     pub(crate) stop_timeout: Option<Duration>,
+    /// `service`, and the roles Kamal does not put behind kamal-proxy: in
+    /// Kamal 2 only the primary role (`primary_role`, `web` unless set) is
+    /// proxied, unless a role sets `proxy:` (`proxy: false` turns it off).
+    pub(crate) unproxied: (String, Vec<String>),
     /// The Kamal destinations beside the file (`config/deploy.staging.yml`),
     /// each with its `proxy.app_port` once merged over the file, when they
     /// were read; their paths agree with the file's and their timeouts are
@@ -151,6 +155,7 @@ fn deploy_of(file: PathBuf, config: &yaml_rust2::Yaml) -> Result<Deploy, Message
     Ok(Deploy {
         deploy_timeout,
         stop_timeout,
+        unproxied: unproxied_of(config),
         path_at: path.as_ref().map(|(at, _)| at.clone()),
         path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
         timeout,
@@ -443,6 +448,33 @@ fn healthcheck_of(config: &yaml_rust2::Yaml) -> Result<(Option<Found>, Option<Du
     Ok((path, timeout))
 }
 
+/// `service`, and the roles under `servers` that kamal-proxy does not
+/// serve (see [`Deploy::unproxied`]).
+#[cfg(feature = "deploy-yml")]
+fn unproxied_of(config: &yaml_rust2::Yaml) -> (String, Vec<String>) {
+    use yaml_rust2::Yaml;
+    let service = field(config, "service")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let primary = field(config, "primary_role").as_str().unwrap_or("web");
+    let mut unproxied = Vec::new();
+    if let Some(roles) = field(config, "servers").as_hash() {
+        for (role, settings) in roles {
+            let Some(role) = role.as_str() else { continue };
+            let proxied = match field(settings, "proxy") {
+                Yaml::BadValue | Yaml::Null => role == primary,
+                Yaml::Boolean(on) => *on,
+                _ => true,
+            };
+            if !proxied {
+                unproxied.push(role.to_owned());
+            }
+        }
+    }
+    (service, unproxied)
+}
+
 /// `deploy_timeout` (how long kamal-proxy gives a new container to become
 /// healthy) and `stop_timeout` (how long `docker stop` waits before SIGKILL),
 /// in seconds, each if set; `stop_timeout` at the top and under each role of
@@ -653,6 +685,26 @@ fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
 #[cfg(all(test, feature = "deploy-yml"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_kamal_does_not_proxy() {
+        let read = |text: &str| unproxied_of(&load(text).unwrap());
+        let plain = "service: shop\nservers:\n  - 192.0.2.10\n";
+        assert_eq!(read(plain), ("shop".to_owned(), vec![]));
+        let roles = "service: shop\nservers:\n  web:\n    hosts: [a]\n  jobs:\n    hosts: [b]\n  \
+                     api:\n    hosts: [c]\n    proxy:\n      app_port: 3000\n  admin:\n    \
+                     hosts: [d]\n    proxy: true\n";
+        assert_eq!(read(roles), ("shop".to_owned(), vec!["jobs".to_owned()]));
+        let primary = "service: shop\nprimary_role: api\nservers:\n  web:\n    hosts: [a]\n  \
+                       api:\n    hosts: [b]\n  worker:\n    hosts: [c]\n    proxy: false\n";
+        assert_eq!(
+            read(primary),
+            (
+                "shop".to_owned(),
+                vec!["web".to_owned(), "worker".to_owned()]
+            )
+        );
+    }
 
     #[test]
     fn deploy_and_stop_timeouts() {

@@ -184,10 +184,19 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
         let (value, address, open) = (name("listener"), name("address"), name("open"));
         let (serve, signal) = (name("serve"), name("signal"));
         let deploy_timeout = plan.deploy_timeout.as_millis() as u64;
+        // Whether kamal-proxy serves the role the container runs (from
+        // `KAMAL_CONTAINER_NAME`), as deploy.yml says, when it is read.
+        let proxied = match &plan.unproxied {
+            Some((service, roles)) => {
+                quote!(#krate::__private::proxied(#service, &[#(#roles),*]))
+            }
+            None => quote!(true),
+        };
         let served = quote!(#served.listening(
             #address,
             #app_port,
             ::core::time::Duration::from_millis(#deploy_timeout),
+            #proxied,
         ));
         // With the signals handled: the same server, stopped on SIGTERM and
         // SIGINT and cut before `docker stop`'s SIGKILL; the app's own

@@ -41,7 +41,11 @@ async fn main() -> std::io::Result<()> {
     println!("the same Host anywhere else meets the host allow-list:");
     println!("  curl -i -H 'Host: 7c7168a662c1:80' http://{address}/     # 400");
     println!("  curl -i -H 'Host: example.com' http://{address}/          # 200");
-    axum::serve(listener, app()).await
+    // Without the attribute on this function, the stop is one call: SIGTERM
+    // (`docker stop`) or Ctrl-C stops the app, before Docker's SIGKILL.
+    axum::serve(listener, app())
+        .with_graceful_shutdown(kamal_healthcheck::stop_signal())
+        .await
 }
 
 #[cfg(test)]

@@ -315,21 +315,23 @@ impl<M> HealthCheckLayer<M> {
     /// # }
     /// ```
     pub fn listening(&self, address: std::net::SocketAddr) {
-        self.said_listening(Some(address), None, crate::rules::DEPLOY_TIMEOUT);
+        self.said_listening(Some(address), None, crate::rules::DEPLOY_TIMEOUT, true);
     }
 
     /// [`listening`](Self::listening), with deploy.yml's `proxy.app_port` when
     /// the attribute read it, and kamal-proxy's `deploy_timeout`. Under Kamal
-    /// it also starts the watch of the deploy (see `waiting`).
+    /// it also starts the watch of the deploy (see `waiting`), for a role
+    /// kamal-proxy serves (`proxied`).
     pub(crate) fn said_listening(
         &self,
         address: Option<std::net::SocketAddr>,
         app_port: Option<u16>,
         deploy_timeout: std::time::Duration,
+        proxied: bool,
     ) {
         let config = self.readiness().map(|readiness| readiness.config());
         let kamal = crate::log::Kamal::from_env();
-        if kamal.is_some() {
+        if kamal.is_some() && proxied {
             crate::waiting::start(crate::waiting::Deploy {
                 path: self.path(),
                 address,

@@ -145,8 +145,10 @@ impl<S, M, B> Served<S, M, B> {
         address: Option<SocketAddr>,
         app_port: Option<u16>,
         deploy_timeout: std::time::Duration,
+        proxied: bool,
     ) -> Self {
-        self.layer.said_listening(address, app_port, deploy_timeout);
+        self.layer
+            .said_listening(address, app_port, deploy_timeout, proxied);
         self
     }
 }
@@ -279,6 +281,33 @@ where
     }
 }
 
+/// Whether kamal-proxy serves the role this container runs: not one of
+/// `unproxied` (deploy.yml's roles that Kamal does not put behind it). The
+/// role is in `KAMAL_CONTAINER_NAME`, `<service>-<role>[-<destination>]-<version>`;
+/// a name that does not read so counts as proxied.
+pub fn proxied(service: &str, unproxied: &[&str]) -> bool {
+    let var = |name| std::env::var(name).unwrap_or_default();
+    let name = var("KAMAL_CONTAINER_NAME");
+    let (version, destination) = (var("KAMAL_VERSION"), var("KAMAL_DESTINATION"));
+    role_of(&name, service, &version, &destination).is_none_or(|role| !unproxied.contains(&role))
+}
+
+/// The role in a Kamal container's name, `<service>-<role>[-<destination>]-<version>`.
+fn role_of<'a>(name: &'a str, service: &str, version: &str, destination: &str) -> Option<&'a str> {
+    let rest = name.strip_prefix(service)?.strip_prefix('-')?;
+    let rest = match version {
+        "" => rest,
+        version => rest.strip_suffix(version)?.strip_suffix('-')?,
+    };
+    Some(match destination {
+        "" => rest,
+        destination => rest
+            .strip_suffix(destination)
+            .and_then(|rest| rest.strip_suffix('-'))
+            .unwrap_or(rest),
+    })
+}
+
 /// The container port kamal-proxy targets: deploy.yml's `proxy.app_port`
 /// (`base`), or that of the Kamal destination the app runs under
 /// (`KAMAL_DESTINATION`), merged over it.
@@ -345,4 +374,26 @@ where
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_role_in_a_container_name() {
+        let role = super::role_of;
+        assert_eq!(
+            role("shop-web-3d4f1e2a", "shop", "3d4f1e2a", ""),
+            Some("web")
+        );
+        assert_eq!(
+            role("shop-jobs-staging-3d4f1e2a", "shop", "3d4f1e2a", "staging"),
+            Some("jobs")
+        );
+        // Service and role names may hold dashes.
+        assert_eq!(
+            role("my-shop-bg-jobs-3d4f1e2a", "my-shop", "3d4f1e2a", ""),
+            Some("bg-jobs")
+        );
+        assert_eq!(role("other-web-3d4f1e2a", "shop", "3d4f1e2a", ""), None);
+    }
 }

@@ -36,6 +36,11 @@ struct App {
 
 impl App {
     fn start(mode: &str, kamal: bool) -> App {
+        Self::start_as(mode, kamal.then_some(CONTAINER))
+    }
+
+    /// Started by Kamal as `container` (`<service>-<role>-<version>`), or not.
+    fn start_as(mode: &str, container: Option<&str>) -> App {
         let mut command = Command::new(env!("CARGO_BIN_EXE_waiting"));
         command
             .env("MODE", mode)
@@ -44,9 +49,9 @@ impl App {
             .env_remove("KAMAL_DESTINATION")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if kamal {
+        if let Some(container) = container {
             command
-                .env("KAMAL_CONTAINER_NAME", CONTAINER)
+                .env("KAMAL_CONTAINER_NAME", container)
                 .env("KAMAL_VERSION", "3d4f1e2a");
         }
         let mut child = command.spawn().expect("the app starts");
@@ -221,4 +226,30 @@ fn the_start_up_line_says_the_deploy_deadline() {
     let mut app = App::start("plain", false);
     let line = app.until("kamal-proxy probes GET /up here");
     assert!(line.contains("deploy_timeout_ms=1500"), "{line}");
+}
+
+#[test]
+fn a_role_kamal_proxy_does_not_serve_is_not_watched() {
+    // The web role is proxied: its missing probe is an error.
+    let mut web = App::start_as("roles", Some("shop-web-3d4f1e2a"));
+    web.until("no probe has reached the app");
+    // The jobs role is not: nothing is said, however long no probe comes.
+    let mut jobs = App::start_as("roles", Some("shop-jobs-3d4f1e2a"));
+    jobs.until("kamal-proxy probes GET /up here");
+    web.until(WATCH_OVER);
+    let _ = jobs.child.kill();
+    while let Ok(line) = jobs.log.recv_timeout(Duration::from_secs(2)) {
+        jobs.seen.push(line);
+    }
+    assert!(
+        jobs.lines_with("no probe has reached").is_empty(),
+        "{:#?}",
+        jobs.seen
+    );
+    assert!(
+        jobs.lines_with("about to fail").is_empty(),
+        "{:#?}",
+        jobs.seen
+    );
+    assert!(jobs.lines_with(WATCH_OVER).is_empty(), "{:#?}", jobs.seen);
 }

@@ -1,8 +1,9 @@
 //! An app served by `main`'s callee with `#[kamal_healthcheck(deploy_timeout =
 //! "1500ms")]`, for the tests of what it says while a deploy waits for it
 //! (`tests/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
-//! answers `/healthz`), `failing` (a check that fails) or `gated` (a start-up
-//! gate never opened). It logs through `tracing_subscriber::fmt` on stderr, at
+//! answers `/healthz`), `failing` (a check that fails), `gated` (a start-up
+//! gate never opened) or `roles` (`config/roles.yml`, whose `jobs` role
+//! kamal-proxy does not serve). It logs through `tracing_subscriber::fmt` on stderr, at
 //! `DEBUG`, and prints its address.
 
 use std::io::Write;
@@ -45,6 +46,12 @@ async fn gated(gate: StartupGate) -> std::io::Result<()> {
     axum::serve(listener().await?, app()).await
 }
 
+/// deploy.yml with a `jobs` role that kamal-proxy does not serve.
+#[kamal_healthcheck(deploy = "config/roles.yml")]
+async fn roles() -> std::io::Result<()> {
+    axum::serve(listener().await?, app()).await
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
@@ -56,6 +63,7 @@ async fn main() -> std::io::Result<()> {
         Ok("healthz") => healthz().await,
         Ok("failing") => failing().await,
         Ok("gated") => gated(StartupGate::new()).await,
+        Ok("roles") => roles().await,
         _ => plain().await,
     }
 }
