@@ -175,16 +175,16 @@ pub(crate) fn read_from(base: &std::path::Path, name: &str) -> Result<Deploy, Me
 }
 
 /// The destinations' files beside `name` (`config/deploy.yml`:
-/// `config/deploy.staging.yml`, ...), by destination, sorted.
+/// `config/deploy.staging.yml`, ...), by destination, sorted. Kamal names
+/// them with `sub_ext(".staging.yml")`: always `.yml`, whatever the file's
+/// own extension (`config/deploy.yaml` has `config/deploy.staging.yml`).
 #[cfg(feature = "deploy-yml")]
 fn destinations_of(base: &std::path::Path, name: &str) -> Vec<(String, String)> {
     let file = std::path::Path::new(name);
-    let (Some(stem), Some(ext)) = (
-        file.file_stem().and_then(|stem| stem.to_str()),
-        file.extension().and_then(|ext| ext.to_str()),
-    ) else {
+    let Some(stem) = file.file_stem().and_then(|stem| stem.to_str()) else {
         return Vec::new();
     };
+    let ext = "yml";
     let dir = file.parent().unwrap_or(std::path::Path::new(""));
     let Ok(entries) = std::fs::read_dir(base.join(dir)) else {
         return Vec::new();
@@ -872,6 +872,35 @@ mod tests {
             std::fs::write(dir.join("config").join(name), text).unwrap();
         }
         dir
+    }
+
+    #[test]
+    fn destinations_are_named_yml_whatever_the_files_extension() {
+        let dir = config_dir(
+            "yaml",
+            &[
+                ("deploy.yaml", "service: app\n"),
+                (
+                    "deploy.staging.yml",
+                    "proxy:\n  healthcheck:\n    path: /healthz\n",
+                ),
+                // Not a name Kamal reads.
+                (
+                    "deploy.other.yaml",
+                    "proxy:\n  healthcheck:\n    path: /other\n",
+                ),
+            ],
+        );
+        let found = destinations_of(&dir, "config/deploy.yaml");
+        let named = ("staging".to_owned(), "config/deploy.staging.yml".to_owned());
+        assert_eq!(found, [named]);
+        let error = read_with_destinations(&dir, "config/deploy.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("config/deploy.staging.yml: \"/healthz\""),
+            "{error}"
+        );
     }
 
     #[test]
