@@ -321,15 +321,21 @@ pub fn app_port(base: u16, destinations: &[(&str, u16)]) -> u16 {
         .map_or(base, |(_, port)| *port)
 }
 
-/// A response's status: what is asked of the app's answers.
+/// What is compared of the app's answers: the status and the content type.
 pub trait Status {
     /// The status.
     fn status(&self) -> http::StatusCode;
+    /// The `content-type`, if any.
+    fn content_type(&self) -> Option<http::HeaderValue>;
 }
 
 impl<B> Status for http::Response<B> {
     fn status(&self) -> http::StatusCode {
         http::Response::status(self)
+    }
+
+    fn content_type(&self) -> Option<http::HeaderValue> {
+        self.headers().get(http::header::CONTENT_TYPE).cloned()
     }
 }
 
@@ -337,9 +343,12 @@ impl<B> Status for http::Response<B> {
 /// answers `path` itself: a route of its own there (built in another
 /// function, where the attribute cannot see it) never runs for kamal-proxy,
 /// since the healthcheck answers first, and whatever it checks is lost. On a
-/// task of its own, it sends `GET path` and `GET` of a path no route has,
-/// both as kamal-proxy would; two different answers, the first not a `404`,
-/// are an `ERROR` in the log.
+/// task of its own, it sends `GET path` and `GET` of a path no route has, of
+/// the same shape (its last segment replaced, so that a route with a
+/// parameter there, `/{id}`, takes both alike), both as kamal-proxy would;
+/// two answers that differ in status or content type (a single-page app's
+/// fallback answers `200` to every path, with its page), the first not a
+/// `404`, are an `ERROR` in the log.
 #[cfg(feature = "tokio")]
 fn ask_own_route<S, B>(app: &S, path: &str)
 where
@@ -363,14 +372,15 @@ where
             app.call(request)
                 .await
                 .ok()
-                .map(|response| Status::status(&response))
+                .map(|response| (Status::status(&response), response.content_type()))
         };
-        let elsewhere = format!("{}/kamal-healthcheck-no-route", path.trim_end_matches('/'));
+        let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
+        let elsewhere = format!("{parent}/kamal-healthcheck-no-route");
         let at = answer(app.clone(), path.clone()).await;
         let other = answer(app, elsewhere).await;
         if let (Some(at), Some(other)) = (at, other) {
-            if at != other && at != http::StatusCode::NOT_FOUND {
-                crate::log::own_route(&path, at);
+            if at != other && at.0 != http::StatusCode::NOT_FOUND {
+                crate::log::own_route(&path, at.0);
             }
         }
     });

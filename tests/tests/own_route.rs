@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::connect_info;
+use axum::extract::{Path, connect_info};
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -78,6 +78,31 @@ async fn serve_handler(listener: TcpListener) {
         .unwrap();
 }
 
+/// No health route, but a route with a parameter that takes `/up` and
+/// rejects it (`400`: not a number).
+#[kamal_healthcheck]
+async fn serve_path_parameter(listener: TcpListener) {
+    let app = Router::new().route(
+        "/{id}",
+        get(|Path(id): Path<u32>| async move { id.to_string() }),
+    );
+    axum::serve(listener, app).await.unwrap();
+}
+
+/// The app's own `/up` beside a single-page app's fallback, which answers
+/// `200` with its page to every path.
+fn spa_routes() -> Router {
+    let page = || async { axum::response::Html("<!doctype html><title>app</title>") };
+    Router::new()
+        .route("/up", get(|| async { "ok" }))
+        .fallback(page)
+}
+
+#[kamal_healthcheck]
+async fn serve_beside_a_fallback(listener: TcpListener) {
+    axum::serve(listener, spa_routes()).await.unwrap();
+}
+
 /// No route of its own at the path.
 #[kamal_healthcheck(path = "/api/health")]
 async fn serve_without_a_route(listener: TcpListener) {
@@ -102,13 +127,24 @@ async fn probed<F>(serve: fn(TcpListener) -> F) -> Vec<kamal_healthcheck_tests::
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
+    probed_at(serve, "/api/health").await
+}
+
+/// [`probed`] at `path`.
+async fn probed_at<F>(
+    serve: fn(TcpListener) -> F,
+    path: &str,
+) -> Vec<kamal_healthcheck_tests::events::Event>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(serve(listener));
     // The healthcheck answers; the app's route never runs for the probe.
-    assert_eq!(probe(address, "GET", "/api/health").await.status, 200);
+    assert_eq!(probe(address, "GET", path).await.status, 200);
     let errors = errors(&recorder).await;
     assert_eq!(errors.len(), 1, "{:?}", recorder.events());
     errors
@@ -149,6 +185,38 @@ async fn a_route_of_the_apps_own_at_the_path_is_an_error_at_start_up() {
         errors[0]
             .message
             .ends_with("move its check into the attribute (`check(db = ..)`) and remove the route")
+    );
+}
+
+/// The second request has the same shape as the first: a route with a
+/// parameter takes both, and its rejection is no route of the app's own.
+#[tokio::test]
+async fn a_rejection_by_a_route_with_a_parameter_is_no_error() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve_path_parameter(listener));
+    assert_eq!(probe(address, "GET", "/up").await.status, 200);
+    assert_eq!(probe(address, "GET", "/42").await.status, 200);
+    assert!(
+        errors(&recorder).await.is_empty(),
+        "{:?}",
+        recorder.events()
+    );
+}
+
+/// A fallback that answers `200` everywhere answers with another content
+/// type than the app's own route.
+#[tokio::test]
+async fn a_route_of_the_apps_own_beside_a_fallback_is_an_error() {
+    let errors = probed_at(serve_beside_a_fallback, "/up").await;
+    assert!(
+        errors[0]
+            .message
+            .starts_with("the app answers /up itself (200 OK)"),
+        "{}",
+        errors[0].message
     );
 }
 
