@@ -389,6 +389,14 @@ impl Probe {
                         _ => None,
                     },
                 };
+                // axum's rejection for a `ConnectInfo` that is not there: the
+                // app reads the peer's address, which only a connection has.
+                let reads_peer = report.detail.as_deref().is_some_and(|detail| {
+                    detail.contains("Missing request extension") && detail.contains("ConnectInfo")
+                });
+                if !report.answered && reads_peer {
+                    report.verdict = Verdict::PeerAddress;
+                }
             }
         }
         report

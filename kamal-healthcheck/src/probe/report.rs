@@ -92,6 +92,11 @@ pub enum Verdict {
     Error,
     /// The service panicked.
     Panicked,
+    /// The app reads the peer's address (axum's `ConnectInfo`), which an
+    /// in-process probe does not have: kamal-proxy's real probe, over a
+    /// connection, does, so this says nothing about the deploy; probe again
+    /// with [`Probe::extension`](super::Probe::extension).
+    PeerAddress,
     /// Any other status, not from the healthcheck.
     OtherStatus,
 }
@@ -453,6 +458,18 @@ impl ProbeReport {
                     "fix what that route checks, or move its check into the healthcheck \
                      (`check(db = ..)` of `#[kamal_healthcheck]`, `HealthCheckLayer::check`) \
                      and remove the route"
+                        .to_owned(),
+                ),
+            ),
+            Verdict::PeerAddress => (
+                format!("{answer}: the app reads the peer's address, which this probe has not"),
+                "axum's `ConnectInfo` comes from the connection, and an in-process probe has \
+                 none, while kamal-proxy's probe over TCP does: this answer is the probe's, not \
+                 the deploy's"
+                    .to_owned(),
+                Some(
+                    "give the probe kamal-proxy's address: \
+                     `Probe::new().extension(axum::extract::ConnectInfo(kamal_healthcheck::probe::KAMAL_PEER)).send(app)`"
                         .to_owned(),
                 ),
             ),
