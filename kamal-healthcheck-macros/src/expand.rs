@@ -30,7 +30,12 @@ pub(crate) fn expand(function: &Function, plan: &Plan, serve: &Recogniser) -> To
     let tracking = &plan.tracking;
     let body = match &plan.form {
         Form::Returns(returns) => returning(function, block, plan, *returns),
-        Form::Serves { arguments } => serving(block, plan, arguments, serve),
+        Form::Serves { arguments } => {
+            let (krate, path) = (&plan.krate, &plan.path);
+            let body = serving(block, plan, arguments, serve);
+            // Noted first, for `probe` of the app before it is served.
+            quote!(#krate::__private::serves(#path); #body)
+        }
     };
     quote! {
         #(#outer)*

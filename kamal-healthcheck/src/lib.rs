@@ -173,7 +173,7 @@ pub mod __private {
     pub use crate::inspect::{HandPlaced, Inspect, NotHandPlaced};
     pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
     pub use crate::serving::{
-        Connection, ListenerAddress, NotASocket, Served, ServedFuture, app_port, proxied,
+        Connection, ListenerAddress, NotASocket, Served, ServedFuture, app_port, proxied, serves,
     };
     pub use crate::stop::{Open, Shutdown, Stopping};
     pub use tower_layer::Layer;

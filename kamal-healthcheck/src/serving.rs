@@ -21,6 +21,26 @@ use crate::readiness::Readiness;
 use crate::stop::{Open, OpenGuard};
 use crate::{HealthCheck, HealthCheckLayer};
 
+/// The paths `#[kamal_healthcheck]` on a function that serves answers in
+/// this process, around what it serves: noted when that function starts.
+static SERVED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes that the function that serves, now running, answers `path` ahead
+/// of everything it serves (for [`probe`](crate::probe)'s report).
+pub fn serves(path: &str) {
+    let mut served = crate::outcome::lock(&SERVED);
+    if !served.iter().any(|known| known == path) {
+        served.push(path.to_owned());
+    }
+}
+
+/// Whether a function that serves with the attribute answers `path`.
+pub(crate) fn served_around(path: &str) -> bool {
+    crate::outcome::lock(&SERVED)
+        .iter()
+        .any(|known| known == path)
+}
+
 thread_local! {
     /// The checks of the routes `#[kamal_healthcheck]` installed in router
     /// functions on this thread, by path, not yet taken by a serving form.

@@ -284,6 +284,7 @@ impl Probe {
             redirects: Vec::new(),
             location: None,
             detail: None,
+            served_around: crate::serving::served_around(self.path.as_str()),
         };
         let mut redirects = Vec::new();
         let sent = Sent {

@@ -137,6 +137,10 @@ pub struct ProbeReport {
     pub(super) redirects: Vec<String>,
     pub(super) location: Option<String>,
     pub(super) detail: Option<String>,
+    /// Whether `#[kamal_healthcheck]` on a function that serves, running in
+    /// this process, answers the path around what it serves: then the app
+    /// probed is that function's before the healthcheck is put around it.
+    pub(super) served_around: bool,
 }
 
 impl ProbeReport {
@@ -237,8 +241,13 @@ impl ProbeReport {
     /// assert!(report.ensure_reachable().is_ok());
     /// # }
     /// ```
+    ///
+    /// In a function that serves with `#[kamal_healthcheck]` on it, the app
+    /// before `axum::serve` is not what kamal-proxy meets: the attribute puts
+    /// the healthcheck around it, so there it is `Ok` too, and the report
+    /// says so.
     pub fn ensure_reachable(self) -> Result<Self, Self> {
-        if self.is_healthy() || self.answered {
+        if self.is_healthy() || self.answered || self.served_around {
             Ok(self)
         } else {
             Err(self)
@@ -306,6 +315,23 @@ impl ProbeReport {
     fn parts(&self) -> (String, String, Option<String>) {
         let answer = self.answer();
         let outermost = || Some(OUTERMOST.to_owned());
+        if self.served_around && !self.answered && !self.is_healthy() {
+            return (
+                format!("{answer}, by the app as it is before `axum::serve`"),
+                format!(
+                    "`#[kamal_healthcheck]` on the function that serves answers `{}` around \
+                     what `axum::serve` serves, ahead of everything in it, so kamal-proxy's \
+                     probe never reaches this app: the answer says nothing about the deploy",
+                    self.path
+                ),
+                Some(
+                    "remove this probe: the attribute says at start-up what kamal-proxy probes, \
+                     and in the log why a probe fails; test the app with `probe(..)` where the \
+                     attribute is on the function that builds the router"
+                        .to_owned(),
+                ),
+            );
+        }
         match self.verdict {
             Verdict::Healthy => (
                 format!("{answer} by the healthcheck"),
