@@ -298,6 +298,24 @@ pub(crate) fn own_route(path: &str, status: http::StatusCode) {
     eprintln!("kamal_healthcheck: error: {message}");
 }
 
+/// A healthcheck inside what the attribute serves (a `HealthCheckLayer` placed
+/// by hand where the attribute cannot see it by name or type: inside
+/// `Shared`, an `option_layer`) answers the path: its checks never run (an
+/// `ERROR`; without the `tracing` feature, on stderr).
+#[cfg(feature = "tokio")]
+pub(crate) fn healthcheck_inside(path: &str, status: http::StatusCode) {
+    let message = format!(
+        "a HealthCheckLayer inside the app served by #[kamal_healthcheck] answers {path} \
+         ({status}): the attribute's healthcheck answers kamal-proxy's probe first, so that \
+         layer's checks never run and the probe gets 200 whatever they find; give its checks \
+         to the attribute (`#[kamal_healthcheck(check(db = ..))]`) and remove the layer"
+    );
+    #[cfg(feature = "tracing")]
+    tracing::error!(target: "kamal_healthcheck", path, status = status.as_u16(), "{message}");
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: error: {message}");
+}
+
 /// A signal (or the app's own shutdown future) started the stop: one `INFO`
 /// (without the `tracing` feature, on stderr).
 #[cfg(feature = "tokio")]

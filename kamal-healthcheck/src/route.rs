@@ -16,12 +16,29 @@ use crate::HealthCheckLayer;
 use crate::answer::{Answering, begin};
 use crate::readiness::Readiness;
 
+/// The paths at which the attribute on a router function installed its
+/// route, in this process: that route inside an app the attribute on the
+/// function that serves is around is the attribute's own, not a layer placed
+/// by hand (see `serving::ask_own_route`).
+static ROUTED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether the attribute on a router function installed its route at `path`.
+#[cfg(feature = "tokio")]
+pub(crate) fn routed(path: &str) -> bool {
+    crate::outcome::lock(&ROUTED).contains(&path)
+}
+
 /// Adds the healthcheck's route with `add`; if axum refuses it (it panics on a
 /// route already at the path), panics again with what happened and what to do.
 /// Runs once, when the router is built.
 #[track_caller]
 pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
     crate::path::answered_here(path);
+    let mut routed = crate::outcome::lock(&ROUTED);
+    if !routed.contains(&path) {
+        routed.push(path);
+    }
+    drop(routed);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
         Ok(router) => router,
         Err(payload) => {

@@ -347,6 +347,8 @@ pub trait Status {
     fn status(&self) -> http::StatusCode;
     /// The `content-type`, if any.
     fn content_type(&self) -> Option<http::HeaderValue>;
+    /// Whether a healthcheck answered it (asked with the probe's mark).
+    fn answered(&self) -> bool;
 }
 
 impl<B> Status for http::Response<B> {
@@ -356,6 +358,10 @@ impl<B> Status for http::Response<B> {
 
     fn content_type(&self) -> Option<http::HeaderValue> {
         self.headers().get(http::header::CONTENT_TYPE).cloned()
+    }
+
+    fn answered(&self) -> bool {
+        self.extensions().get::<crate::answer::Answered>().is_some()
     }
 }
 
@@ -383,25 +389,34 @@ where
     let (app, path) = (app.clone(), path.to_owned());
     runtime.spawn(async move {
         let answer = |mut app: S, target: String| async move {
-            let request = http::Request::get(target)
+            let mut request = http::Request::get(target)
                 .header(http::header::HOST, crate::probe::CONTAINER_HOST)
                 .header(http::header::USER_AGENT, "kamal-proxy")
                 .body(B::default())
                 .ok()?;
+            // A healthcheck inside the app marks its answer.
+            request.extensions_mut().insert(crate::answer::Probing);
             std::future::poll_fn(|cx| app.poll_ready(cx)).await.ok()?;
-            app.call(request)
-                .await
-                .ok()
-                .map(|response| (Status::status(&response), response.content_type()))
+            let response = app.call(request).await.ok()?;
+            Some((
+                Status::status(&response),
+                response.content_type(),
+                response.answered(),
+            ))
         };
         let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
         let elsewhere = format!("{parent}/kamal-healthcheck-no-route");
         let at = answer(app.clone(), path.clone()).await;
         let other = answer(app, elsewhere).await;
-        if let (Some(at), Some(other)) = (at, other) {
-            if at != other && at.0 != http::StatusCode::NOT_FOUND {
+        match (at, other) {
+            // The attribute's own route, on the router function: its checks
+            // are the serving form's (see `Served::new`).
+            (Some((_, _, true)), _) if crate::route::routed(&path) => {}
+            (Some((status, _, true)), _) => crate::log::healthcheck_inside(&path, status),
+            (Some(at), Some(other)) if at != other && at.0 != http::StatusCode::NOT_FOUND => {
                 crate::log::own_route(&path, at.0);
             }
+            _ => {}
         }
     });
 }

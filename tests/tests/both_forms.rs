@@ -4,10 +4,12 @@
 //! checks, so a database that is down still fails the probe. Over TCP.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::kamal_healthcheck;
+use kamal_healthcheck_tests::events::Recorder;
 use kamal_healthcheck_tests::{Pool, probe};
 use tokio::net::TcpListener;
 
@@ -58,4 +60,24 @@ async fn checks_on_both_attributes_fail_at_start_up() {
         "{message}"
     );
     assert!(message.contains("= help: give all the checks to one of the two attributes"));
+}
+
+/// The start-up check for a route of the app's own at the path knows the
+/// router function's attribute's own route: no false alarm.
+#[tokio::test]
+async fn the_router_functions_own_route_is_no_error() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let pool = Pool::default();
+    pool.up.store(true, Ordering::SeqCst);
+    tokio::spawn(serve(listener, pool));
+    assert_eq!(probe(address, "GET", "/up").await.status, 200);
+    // The check at the first connection has asked the app twice by the time
+    // two more requests are answered on this thread.
+    assert_eq!(probe(address, "GET", "/").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let errors = recorder.at(tracing::Level::ERROR);
+    assert!(errors.is_empty(), "{errors:?}");
 }
