@@ -566,7 +566,12 @@ fn read_without_erb(text: &str) -> Result<Vec<yaml_rust2::Yaml>, Option<Message>
     let mut first = String::new();
     for (key, lines) in &sections {
         match seen.iter().find(|(known, _)| known == key) {
-            Some((_, earlier)) if matches!(*key, "proxy" | "servers") && earlier != lines => {
+            Some((_, earlier))
+                if matches!(
+                    *key,
+                    "proxy" | "servers" | "deploy_timeout" | "stop_timeout"
+                ) && read_of(key, earlier) != read_of(key, lines) =>
+            {
                 return Err(Some(Message::new(
                     format!("`{key}` is under an ERB condition"),
                     "the file has two versions of it, and only Kamal knows which one is read",
@@ -597,6 +602,39 @@ fn read_without_erb(text: &str) -> Result<Vec<yaml_rust2::Yaml>, Option<Message>
         }
     }
     YamlLoader::load_from_str(&needed).map_err(|_| None)
+}
+
+/// What the attribute reads of one version of a top-level section (`key`,
+/// with its `lines`): of `proxy`, the healthcheck and `app_port`; of
+/// `servers`, each role's name, `proxy` and `stop_timeout`; of the others,
+/// the value. `None` when the version cannot be read alone (it uses an
+/// anchor defined elsewhere, say), which counts as different from any other.
+#[cfg(feature = "deploy-yml")]
+fn read_of(key: &str, lines: &str) -> Option<yaml_rust2::Yaml> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let document = YamlLoader::load_from_str(lines).ok()?.into_iter().next()?;
+    let section = field(&document, key);
+    Some(match key {
+        "proxy" => Yaml::Array(vec![
+            field(section, "healthcheck").clone(),
+            field(section, "app_port").clone(),
+        ]),
+        "servers" => Yaml::Array(
+            section
+                .as_hash()
+                .into_iter()
+                .flatten()
+                .map(|(role, settings)| {
+                    Yaml::Array(vec![
+                        role.clone(),
+                        field(settings, "proxy").clone(),
+                        field(settings, "stop_timeout").clone(),
+                    ])
+                })
+                .collect(),
+        ),
+        _ => section.clone(),
+    })
 }
 
 /// The top-level sections of a YAML text, each with its key and its lines
@@ -828,6 +866,25 @@ mod tests {
         assert_eq!(
             parse(yaml),
             Ok((found("proxy.healthcheck", "/ready"), None))
+        );
+        // Two versions of `servers` that differ only in hosts, not in what the
+        // attribute reads: the first is read.
+        let yaml = "<% if ENV['BIG'] %>\nservers:\n  web:\n    hosts: [a, b, c]\n  jobs:\n    \
+                    hosts: [d]\n<% else %>\nservers:\n  web:\n    hosts: [a]\n  jobs:\n    \
+                    hosts: [a]\n<% end %>\nproxy:\n  healthcheck:\n    path: /healthz\n";
+        assert!(yaml_rust2::YamlLoader::load_from_str(&without_erb(yaml)).is_err());
+        assert_eq!(
+            parse(yaml),
+            Ok((found("proxy.healthcheck", "/healthz"), None))
+        );
+        // A role's `proxy` that differs is still refused.
+        let yaml = "<% if x %>\nservers:\n  web:\n    hosts: [a]\n    proxy:\n      \
+                    healthcheck:\n        path: /a\n<% else %>\nservers:\n  web:\n    \
+                    hosts: [a]\n<% end %>\n";
+        let error = parse(yaml).unwrap_err().to_string();
+        assert!(
+            error.starts_with("`servers` is under an ERB condition\n"),
+            "{error}"
         );
         // The healthcheck itself under a condition: only Kamal knows which.
         let yaml = "<% if x %>\nproxy:\n  healthcheck:\n    path: /a\n<% else %>\nproxy:\n  healthcheck:\n    path: /b\n<% end %>\n";
