@@ -3,10 +3,11 @@
 #
 #   bash tests/perf/build-cost.sh [runs, default 5] [all | clean | large | syn2]
 #
-# 1. Clean debug build of a typical axum + tokio (`macros`) app, without and with
-#    `#[kamal_healthcheck]` (the only difference: the dependency and the attribute;
-#    both resolve against this workspace's Cargo.lock, so the rest of the tree is
-#    the same). Runs alternate; the median of each is reported.
+# 1. Clean debug build of a typical axum + tokio (`macros`) app, built and served
+#    in `main` (a `TraceLayer`, `tracing-subscriber`, a host check, three routes),
+#    without and with `#[kamal_healthcheck]` on `main`, the form the README leads
+#    with (the only difference: the dependency and the attribute; both resolve
+#    against this workspace's Cargo.lock, so the rest of the tree is the same). Runs alternate; the median of each is reported.
 #    With `syn2`: the same, both apps' lockfiles pinned to tokio 1.47 and
 #    tokio-macros 2.5, which build syn 2: an app whose lock has no syn 3 yet,
 #    which the attribute's macro crate then brings in.
@@ -28,6 +29,8 @@ app() { # name, with (0/1)
   {
     printf '[package]\nname = "%s"\nversion = "0.0.0"\nedition = "2024"\n\n[dependencies]\n' "$1"
     printf 'axum = "0.8"\ntokio = { version = "1", features = ["macros", "rt-multi-thread", "net"] }\n'
+    printf 'tower-http = { version = "0.7", features = ["trace"] }\n'
+    printf 'tracing-subscriber = { version = "0.3", default-features = false, features = ["fmt", "std"] }\n'
     [ "$with" = 1 ] && printf 'kamal-healthcheck = { path = "%s/kamal-healthcheck" }\n' "$repo"
     printf '\n[workspace]\n'
   } >"$dir/Cargo.toml"
@@ -36,6 +39,7 @@ app() { # name, with (0/1)
 main_rs() { # with (0/1)
   cat <<RUST
 use axum::{Router, extract::{Path, Request}, http::StatusCode, middleware::{self, Next}, response::{IntoResponse, Response}, routing::{get, post}};
+use tower_http::trace::TraceLayer;
 $([ "$1" = 1 ] && echo 'use kamal_healthcheck::kamal_healthcheck;')
 
 async fn allowed_hosts_only(request: Request, next: Next) -> Response {
@@ -48,18 +52,17 @@ async fn allowed_hosts_only(request: Request, next: Next) -> Response {
 async fn user(Path(id): Path<u32>) -> String { format!("user {id}") }
 
 $([ "$1" = 1 ] && echo '#[kamal_healthcheck]')
-fn app() -> Router {
-    Router::new()
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt::init();
+    let app = Router::new()
         .route("/", get(|| async { "home" }))
         .route("/users/{id}", get(user))
         .route("/users", post(|| async { StatusCode::CREATED }))
-        .layer(middleware::from_fn(allowed_hosts_only))
-}
-
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(allowed_hosts_only));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    axum::serve(listener, app()).await
+    axum::serve(listener, app).await
 }
 RUST
 }
