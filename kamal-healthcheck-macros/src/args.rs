@@ -92,7 +92,8 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             return args;
         }
     };
-    let mut seen: Vec<String> = Vec::new();
+    // Each argument given, with its first value as written.
+    let mut seen: Vec<(String, String)> = Vec::new();
     for meta in metas {
         let key = meta
             .path()
@@ -100,11 +101,18 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             .map(ToString::to_string)
             .unwrap_or_default();
         if key != "check" && NAMES.contains(&key.as_str()) {
-            if seen.contains(&key) {
-                errors.push(repeated(&meta, &key));
+            if let Some((_, first)) = seen.iter().find(|(known, _)| *known == key) {
+                errors.push(repeated(&meta, &key, first));
                 continue;
             }
-            seen.push(key.clone());
+            let written = meta
+                .to_token_stream()
+                .to_string()
+                .replace(" . ", ".")
+                .replace(" (", "(")
+                .replace("( ", "(")
+                .replace(" )", ")");
+            seen.push((key.clone(), written));
         }
         if let Err(error) = args.argument(&key, &meta) {
             errors.push(error);
@@ -120,7 +128,7 @@ impl Args {
             "path" => {
                 let literal = string(meta, "path", "/healthz", "the path kamal-proxy probes")?;
                 if let Some(reason) = crate::rules::problem(&literal.value()) {
-                    return Err(invalid_path(reason).at(literal.span()));
+                    return Err(invalid_path(&literal.value(), reason).at(literal.span()));
                 }
                 self.path = Some(literal);
             }
@@ -191,7 +199,7 @@ impl Args {
                     return Err(Message::new(
                         format!("a second check named `{}`", check.name),
                         "the 503 answer and the log name each check, so names must differ",
-                        "rename one of the two checks",
+                        format!("rename this one: `check({}_2 = ..)`", check.name),
                     )
                     .on(&check.name));
                 }
@@ -203,7 +211,7 @@ impl Args {
                     return Err(Message::new(
                         "a check deadline of zero",
                         "every check would time out before it starts",
-                        "give a deadline above zero (2s unless set)",
+                        "write `deadline = \"2s\"` (the default), or another above zero",
                     )
                     .at(deadline.0.span()));
                 }
@@ -258,13 +266,63 @@ impl Args {
     }
 }
 
-/// The error for an invalid healthcheck path, `reason` saying why.
-pub(crate) fn invalid_path(reason: &str) -> Message {
+/// The error for the invalid healthcheck path `path`, `reason` saying why.
+pub(crate) fn invalid_path(path: &str, reason: &str) -> Message {
+    let help = match corrected(path) {
+        Some(fixed) => format!(
+            "write `path = {fixed:?}`, the path a request can carry, and the same \
+             `proxy: healthcheck: path: {fixed}` in config/deploy.yml"
+        ),
+        None => "write a literal path, such as `path = \"/healthz\"`, and the same \
+                 `proxy: healthcheck: path: /healthz` in config/deploy.yml"
+            .to_owned(),
+    };
     Message::new(
         "invalid healthcheck path",
         format!("{reason}; kamal-proxy's probe could never match it"),
-        "use the path of `proxy: healthcheck: path:` in config/deploy.yml (\"/up\" if unset)",
+        help,
     )
+}
+
+/// `path` made into one a request line can carry, when there is one to
+/// guess: a leading `/`, without the query or fragment, whitespace or
+/// control characters, `.` and `..` segments resolved, non-ASCII
+/// percent-encoded as clients send it. `None` where the path holds a route
+/// parameter (`{id}`, `:id`, `*rest`), whose literal no one can guess.
+pub(crate) fn corrected(path: &str) -> Option<String> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path: String = path
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    if path.is_empty() {
+        return Some(crate::rules::DEFAULT_PATH.to_owned());
+    }
+    let mut segments: Vec<String> = Vec::new();
+    for segment in path.trim_start_matches('/').split('/') {
+        match segment {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            _ if segment.contains(['{', '}']) || segment.starts_with([':', '*']) => return None,
+            _ => segments.push(
+                segment
+                    .chars()
+                    .map(|c| match c.is_ascii() {
+                        true => c.to_string(),
+                        false => c
+                            .to_string()
+                            .bytes()
+                            .map(|byte| format!("%{byte:02X}"))
+                            .collect(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+    let fixed = format!("/{}", segments.join("/"));
+    crate::rules::problem(&fixed).is_none().then_some(fixed)
 }
 
 fn unknown(meta: &Meta) -> syn::Error {
@@ -283,11 +341,11 @@ fn unknown(meta: &Meta) -> syn::Error {
     .on(name)
 }
 
-fn repeated(meta: &Meta, name: &str) -> syn::Error {
+fn repeated(meta: &Meta, name: &str, first: &str) -> syn::Error {
     Message::new(
         format!("`{name}` is given more than once"),
         "a second value would silently win over the first",
-        "keep one",
+        format!("remove this one, or the first, `{first}`"),
     )
     .on(meta)
 }
@@ -391,8 +449,26 @@ fn close(typed: &str, known: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{corrected, parse_duration};
     use std::time::Duration;
+
+    #[test]
+    fn the_path_a_request_can_carry() {
+        for (bad, fixed) in [
+            ("", Some("/up")),
+            ("up", Some("/up")),
+            ("/up?full=1", Some("/up")),
+            ("/up#top", Some("/up")),
+            ("/health check", Some("/healthcheck")),
+            ("/api/./health", Some("/api/health")),
+            ("/api/v1/../health", Some("/api/health")),
+            ("/santé", Some("/sant%C3%A9")),
+            ("/users/{id}", None),
+            ("/:id", None),
+        ] {
+            assert_eq!(corrected(bad).as_deref(), fixed, "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations() {

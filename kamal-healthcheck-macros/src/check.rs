@@ -194,7 +194,8 @@ fn twice(function: &Function, errors: &mut Errors) {
                 Message::new(
                     "`#[kamal_healthcheck]` is written twice on this function",
                     "each would install its own healthcheck, and only one can answer the probe",
-                    "keep one, with all the arguments",
+                    "remove this one, and give its arguments to the other \
+                     `#[kamal_healthcheck(..)]`",
                 )
                 .on(attr),
             );
@@ -529,8 +530,8 @@ fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
             return Err(Message::new(
                 "a check cannot use `self`",
                 later,
-                "take what the check needs as an argument of this function (it is cloned \
-                 for the check)",
+                "take what the check needs as an argument, `fn app(state: AppState)`, and \
+                 write `check(db = state.db.ping())` (it is cloned for the check)",
             )
             .at(ident.span()));
         }
@@ -541,7 +542,10 @@ fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
             return Err(Message::new(
                 format!("a check cannot borrow `{ident}`"),
                 later,
-                format!("take `{ident}` by value (it is cloned for the check)"),
+                format!(
+                    "take `{ident}` by value: `{ident}: T` instead of `{ident}: &T` (it is \
+                     cloned for the check)"
+                ),
             )
             .at(ident.span()));
         }
@@ -578,8 +582,8 @@ fn hand_placed_layer(path: &str, default: &str) -> Message {
             "the attribute answers {path:?}{default} ahead of everything this function adds; \
              this layer's settings would never be used, or it would answer in its place"
         ),
-        "remove it, and give its path and checks to the attribute: \
-         `#[kamal_healthcheck(path = \"..\", check(db = ..))]`",
+        "remove this layer, and give its path and checks to the attribute: \
+         `#[kamal_healthcheck(path = \"/healthz\", check(db = ..))]`",
     )
 }
 
@@ -645,7 +649,7 @@ fn route_at_path(path: &str) -> Message {
         format!(
             "`#[kamal_healthcheck]` answers {path:?} ahead of every route: this one never runs"
         ),
-        "remove it, or move the healthcheck with `path = \"/..\"` and the same \
-         `proxy: healthcheck: path:` in config/deploy.yml",
+        "remove the route and move what it checks into the attribute, \
+         `#[kamal_healthcheck(check(db = ..))]`",
     )
 }

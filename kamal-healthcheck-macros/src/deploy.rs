@@ -112,8 +112,8 @@ fn text_of(base: &std::path::Path, name: &str) -> Result<(PathBuf, String), Mess
                 error.kind(),
                 normalized(&file).display()
             ),
-            "name Kamal's config file relative to this crate's Cargo.toml (\"config/deploy.yml\"); \
-             in a Docker build, copy it into the build context",
+            "name the file from this crate's Cargo.toml, such as `deploy = \"config/deploy.yml\"` \
+             or `deploy = \"../config/deploy.yml\"`; in a Docker build, `COPY` it in too",
         )
     })?;
     Ok((file, text))
@@ -325,7 +325,8 @@ fn load(text: &str) -> Result<yaml_rust2::Yaml, Message> {
                         "{error}, with its ERB (`<% %>`, which only Kamal evaluates) or \
                              without"
                     ),
-                    "keep the healthcheck settings and the lines around them plain YAML",
+                    "write the `proxy:` and `servers:` sections and the lines around them as \
+                     plain YAML, with ERB only in values (`password: <%= ENV[\"PW\"] %>`)",
                 )
             })
         })?,
@@ -333,7 +334,7 @@ fn load(text: &str) -> Result<yaml_rust2::Yaml, Message> {
             return Err(Message::new(
                 "not readable as YAML",
                 error.to_string(),
-                "fix the file: Kamal could not read it either",
+                "fix the YAML where the note says; `kamal config` reads it the same way",
             ));
         }
     };
@@ -412,7 +413,7 @@ fn healthcheck_of(config: &yaml_rust2::Yaml) -> Result<(Option<Found>, Option<Du
                     return Err(Message::new(
                         "two healthcheck paths for one app",
                         format!("`{first_at}` is {first:?} but `{at}.path` is {value:?}"),
-                        "one app answers one healthcheck path: make them agree",
+                        format!("write `path: {first}` in both, or leave one out"),
                     ));
                 }
                 Some(_) => {}
@@ -695,7 +696,19 @@ fn erb(at: &str, value: &str) -> Result<(), Message> {
         return Err(Message::new(
             format!("`{at}` is ERB"),
             format!("only Kamal evaluates ERB{shown}"),
-            "write the value plainly, so that the app can be checked against it",
+            {
+                let key = at.rsplit('.').next().unwrap_or(at);
+                let example = match key {
+                    "path" => "/up",
+                    "app_port" => "80",
+                    "timeout" => "5",
+                    "deploy_timeout" => "30",
+                    _ => "10",
+                };
+                format!(
+                    "write the value plainly, such as `{key}: {example}`, so that the app can be checked against it"
+                )
+            },
         ));
     }
     Ok(())
@@ -706,6 +719,10 @@ fn erb(at: &str, value: &str) -> Result<(), Message> {
 fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
     let reason = crate::rules::problem(&deploy.path)?;
     let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
+    let help = match crate::args::corrected(&deploy.path) {
+        Some(fixed) => format!("write `path: {fixed}` there, a path a request can carry"),
+        None => "write a literal path there, such as `path: /healthz`".to_owned(),
+    };
     Some(
         Message::new(
             "invalid healthcheck path in Kamal's config",
@@ -714,7 +731,7 @@ fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
                 file.value(),
                 deploy.path
             ),
-            "fix it in the file",
+            help,
         )
         .at(file.span()),
     )

@@ -65,12 +65,10 @@ mod sealed {
 #[diagnostic::on_unimplemented(
     message = "the healthcheck's answer cannot be made in this response body",
     label = "the response body here is `{B}`, which cannot be made from text",
-    note = "`HealthCheckLayer::new()` keeps the wrapped service's response type, so that \
-            `axum::serve` still accepts the result; that needs a body made from text \
-            (`From<&'static str> + From<String>`), as axum's `Body`, `Full<Bytes>` and `String` are",
-    note = "for any other body with `Data = Bytes` (tonic's, tower-http's `TraceLayer`, \
-            `CompressionLayer` or `CatchPanicLayer`, `UnsyncBoxBody`), use \
-            `HealthCheckLayer::new().any_body()`: its responses' body is `HealthCheckBody<{B}>`"
+    note = "to fix it, write `HealthCheckLayer::new().any_body()`: it answers around any body \
+            with `Data = Bytes` (tonic's, tower-http's `TraceLayer`, `UnsyncBoxBody`)",
+    note = "`HealthCheckLayer::new()` keeps the service's response type, as `axum::serve` needs, \
+            so it makes its answer from text (`From<&'static str> + From<String>`)"
 )]
 pub trait BodyMode<B>: sealed::Sealed {
     /// The body of the healthcheck's responses.

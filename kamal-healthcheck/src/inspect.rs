@@ -53,6 +53,6 @@ impl<S, M> Inspect<HealthCheck<S, M>> {
     message = "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`",
     label = "a healthcheck placed by hand, under another name",
     note = "the attribute answers the probe ahead of everything this function adds; this layer's settings and checks would never be used",
-    note = "help: remove it, and give its path and checks to the attribute: `#[kamal_healthcheck(path = \"..\", check(db = ..))]`"
+    note = "to fix it, remove this layer and give its path and checks to the attribute: `#[kamal_healthcheck(path = \"/healthz\", check(db = ..))]`"
 )]
 pub trait HandPlaced {}

@@ -1,5 +1,7 @@
 //! The attribute's errors read as rustc's: a short headline that names the
-//! fault, then `= note:` (what it would do) and `= help:` (the fix). Read
+//! fault, then `= note:` (what it would do, in at most 200 characters) and
+//! `= help:` (the fix: the edit to make, with the code to write in
+//! backticks). Read
 //! from every `.stderr` snapshot of the UI tests, so a new diagnostic is held
 //! to it as soon as it has a case.
 
@@ -39,6 +41,22 @@ fn every_error_has_a_short_headline_a_note_and_a_help() {
             }
             if !body.contains("= note: ") || !body.contains("= help: ") {
                 faults.push(format!("{name}: no note or no help under: {headline}"));
+            }
+            for line in body.lines().map(str::trim_start) {
+                if let Some(help) = line.strip_prefix("= help: ") {
+                    // The edit to make, with the code to write.
+                    if !help.contains('`') {
+                        faults.push(format!("{name}: a help without code to write: {help}"));
+                    }
+                }
+                if let Some(note) = line.strip_prefix("= note: ") {
+                    if note.chars().count() > 200 {
+                        faults.push(format!("{name}: a note over 200 characters: {note}"));
+                    }
+                    if note.starts_with("help:") {
+                        faults.push(format!("{name}: a help written as a note: {note}"));
+                    }
+                }
             }
         }
     }
