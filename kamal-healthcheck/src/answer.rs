@@ -1,17 +1,15 @@
 //! The healthcheck's answer, the same whether a [`HealthCheck`](crate::HealthCheck)
 //! service or the route installed by `#[kamal_healthcheck]` gives it.
 
-use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::outcome::{Failure, Outcome};
+use crate::outcome::{Outcome, report};
 use crate::readiness::{Begin, Readiness, Waiting};
 
 /// What the answer's body is made of. `ResBody: From<&'static str> + From<String>`
@@ -165,32 +163,6 @@ where
         response.extensions_mut().insert(FailedChecks(failures));
     }
     response
-}
-
-/// One line per failed check (`None` when all passed): the body of a `503`
-/// with `details` as configured, and with every error's text for an
-/// in-process [`ProbeReport`](crate::probe::ProbeReport).
-pub(crate) fn report(outcome: &Outcome, deadline: Duration, details: bool) -> Option<String> {
-    if outcome.failures.is_empty() {
-        return None;
-    }
-    let mut report = String::new();
-    for failed in &outcome.failures {
-        let name = &failed.name;
-        // Writing to a `String` cannot fail.
-        let _ = match &failed.failure {
-            Failure::Failed(error) if details => writeln!(report, "{name}: failed: {error}"),
-            Failure::Failed(_) => writeln!(report, "{name}: failed"),
-            Failure::TimedOut => {
-                writeln!(report, "{name}: timed out after {:?}", deadline)
-            }
-            Failure::Panicked(Some(message)) if details => {
-                writeln!(report, "{name}: panicked: {message}")
-            }
-            Failure::Panicked(_) => writeln!(report, "{name}: panicked"),
-        };
-    }
-    Some(report)
 }
 
 /// The answer, ready at once or after the readiness checks have run.

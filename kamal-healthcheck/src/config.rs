@@ -41,7 +41,7 @@ pub(crate) struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            path: HealthCheckPath::Static(crate::DEFAULT_PATH),
+            path: HealthCheckPath::Static(crate::rules::DEFAULT_PATH),
             checks: Vec::new(),
             deadline: DEFAULT_DEADLINE,
             timeout: None,
@@ -107,8 +107,10 @@ impl Config {
                  `.timeout(..)`"
             ),
         };
-        Some(format!(
-            "HealthCheckLayer: {headline}\n= note: {note}\n= help: {help}"
+        Some(crate::message::message(
+            &format!("HealthCheckLayer: {headline}"),
+            &note,
+            &help,
         ))
     }
 }

@@ -39,18 +39,18 @@
 mod answer;
 pub mod body;
 mod config;
+mod expansion;
 pub mod future;
 mod gate;
-mod inspect;
 mod layer;
 mod log;
+mod message;
 mod outcome;
 mod path;
 pub mod probe;
 mod readiness;
-mod route;
+mod registry;
 mod rules;
-mod serving;
 mod stop;
 mod timer;
 mod waiting;
@@ -170,11 +170,13 @@ pub use kamal_healthcheck_macros::deploy_probe;
 #[doc(hidden)]
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
-    pub use crate::inspect::{HandPlaced, Inspect, NotHandPlaced};
-    pub use crate::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
-    pub use crate::serving::{
-        Connection, ListenerAddress, NotASocket, Served, ServedFuture, app_port, proxied, serves,
+    pub use crate::expansion::inspect::{HandPlaced, Inspect, NotHandPlaced};
+    pub use crate::expansion::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
+    pub use crate::expansion::serving::{
+        Connection, ListenerAddress, NotASocket, Served, ServedFuture, app_port, proxied,
     };
-    pub use crate::stop::{Open, Shutdown, Stopping};
+    pub use crate::expansion::stopping::{Shutdown, Stopping};
+    pub use crate::registry::serves;
+    pub use crate::stop::Open;
     pub use tower_layer::Layer;
 }

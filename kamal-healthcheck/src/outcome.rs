@@ -2,6 +2,7 @@
 //! it, the answer, the report and the log read it.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -49,4 +50,30 @@ pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> Option<St
 /// here is left half-changed by one.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One line per failed check (`None` when all passed): the body of a `503`
+/// with `details` as configured, and with every error's text for an
+/// in-process [`ProbeReport`](crate::probe::ProbeReport).
+pub(crate) fn report(outcome: &Outcome, deadline: Duration, details: bool) -> Option<String> {
+    if outcome.failures.is_empty() {
+        return None;
+    }
+    let mut report = String::new();
+    for failed in &outcome.failures {
+        let name = &failed.name;
+        // Writing to a `String` cannot fail.
+        let _ = match &failed.failure {
+            Failure::Failed(error) if details => writeln!(report, "{name}: failed: {error}"),
+            Failure::Failed(_) => writeln!(report, "{name}: failed"),
+            Failure::TimedOut => {
+                writeln!(report, "{name}: timed out after {:?}", deadline)
+            }
+            Failure::Panicked(Some(message)) if details => {
+                writeln!(report, "{name}: panicked: {message}")
+            }
+            Failure::Panicked(_) => writeln!(report, "{name}: panicked"),
+        };
+    }
+    Some(report)
 }

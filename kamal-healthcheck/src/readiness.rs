@@ -21,9 +21,7 @@ use crate::outcome::{Failed, Failure, Outcome, lock, panic_message};
 
 use crate::timer::Timer;
 
-pub(crate) use crate::config::{BoxFuture, Check, Config};
-pub(crate) use crate::gate::StartupGate;
-pub(crate) use crate::rules::PROXY_TIMEOUT;
+use crate::config::{BoxFuture, Check, Config};
 
 /// The configuration and the state of its runs, shared by every clone of the
 /// service that answers the healthcheck.
@@ -64,10 +62,12 @@ impl Readiness {
         let problem = if config.has_checks() && config.timer.is_none() {
             Some((
                 "timer",
-                "HealthCheckLayer has checks but no timer for their deadline\n= note: without \
-                 one no deadline could be kept\n= help: enable the `tokio` feature of \
-                 kamal-healthcheck (on by default), or call `.timer(..)`"
-                    .to_owned(),
+                crate::message::message(
+                    "HealthCheckLayer has checks but no timer for their deadline",
+                    "without one no deadline could be kept",
+                    "enable the `tokio` feature of kamal-healthcheck (on by default), or call \
+                     `.timer(..)`",
+                ),
             ))
         } else {
             config
@@ -187,7 +187,7 @@ impl Readiness {
             Some(outcome) => Arc::clone(outcome),
             None => Arc::clone(&self.state().last.as_ref()?.1),
         };
-        let failed = crate::answer::report(&last, self.config.deadline, true)?;
+        let failed = crate::outcome::report(&last, self.config.deadline, true)?;
         Some(format!(
             "readiness checks fail: {}",
             failed.trim_end().replace('\n', "; ")
@@ -514,7 +514,7 @@ mod tests {
             "{error}"
         );
         assert_eq!(
-            crate::answer::report(&outcome, readiness.config().deadline, false).unwrap(),
+            crate::outcome::report(&outcome, readiness.config().deadline, false).unwrap(),
             "timer: failed\n"
         );
     }
@@ -593,7 +593,7 @@ mod tests {
     }
 
     fn failures(readiness: &Readiness, outcome: &Outcome) -> String {
-        crate::answer::report(outcome, readiness.config().deadline, true).unwrap_or_default()
+        crate::outcome::report(outcome, readiness.config().deadline, true).unwrap_or_default()
     }
 
     #[test]

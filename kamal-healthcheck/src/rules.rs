@@ -30,6 +30,12 @@ pub(crate) fn stop_deadline(stop_timeout: Duration) -> Duration {
     stop_timeout.saturating_sub(Duration::from_secs(1).min(stop_timeout / 2))
 }
 
+/// The `Host` of kamal-proxy's probe: Kamal registers a target as the short
+/// container id and the app's port, and the probe carries it. (The runtime
+/// crate's.)
+#[allow(dead_code)]
+pub(crate) const CONTAINER_HOST: &str = "7c7168a662c1:80";
+
 /// How long the readiness checks may take unless set.
 pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(2);
 

@@ -8,25 +8,24 @@
 //! flight finish), and whatever still runs at the deadline, which ends before
 //! the SIGKILL, is cut, as it is at once by a second signal.
 //!
-//! [`signal`] is the future to give `with_graceful_shutdown`; the attribute on
-//! the function that serves does the same itself, through [`Stopping`].
+//! [`stop_signal`] is the future to give `with_graceful_shutdown`; the
+//! attribute on the function that serves does the same itself, through
+//! `expansion::stopping`.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(feature = "tokio")]
-use std::time::Instant;
-
+use std::task::{Context, Poll};
 #[cfg(feature = "tokio")]
-use pin_project_lite::pin_project;
+use std::time::{Duration, Instant};
 
 #[cfg(feature = "tokio")]
 use crate::rules::{STOP_TIMEOUT, stop_deadline};
 
-type BoxSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// A signal future, of the app's own or the attribute's.
+pub(crate) type BoxSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 #[cfg(feature = "tokio")]
 /// The signals that stop the app: SIGTERM (`docker stop`) and SIGINT
@@ -102,177 +101,10 @@ impl Signals {
     }
 }
 
-/// The state the app's serving future and axum's shutdown signal share.
-#[derive(Default)]
-struct Shared {
-    stopping: AtomicBool,
-    waker: Mutex<Option<Waker>>,
-}
-
-impl Shared {
-    #[cfg(feature = "tokio")]
-    fn stop(&self) {
-        self.stopping.store(true, Ordering::Release);
-        if let Some(waker) = crate::outcome::lock(&self.waker).take() {
-            waker.wake();
-        }
-    }
-}
-
-/// The future `axum::serve(..).with_graceful_shutdown(..)` is given by
-/// [`Stopping`]: it completes when the app starts to stop.
-pub struct Shutdown(Arc<Shared>, Option<BoxSignal>);
-
-impl Future for Shutdown {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if let Some(own) = &mut self.1 {
-            if own.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(());
-            }
-        }
-        if self.0.stopping.load(Ordering::Acquire) {
-            return Poll::Ready(());
-        }
-        *crate::outcome::lock(&self.0.waker) = Some(cx.waker().clone());
-        if self.0.stopping.load(Ordering::Acquire) {
-            return Poll::Ready(());
-        }
-        Poll::Pending
-    }
-}
-
-/// The connections a served app holds open, counted by
-/// [`Served`](crate::serving::Served): those still open when the deadline
-/// cuts them are the requests cut.
-#[derive(Clone, Debug, Default)]
-pub struct Open(Arc<AtomicUsize>);
-
-impl Open {
-    /// Counts one more connection, until the guard is dropped.
-    pub(crate) fn connection(&self) -> OpenGuard {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        OpenGuard(self.0.clone())
-    }
-
-    #[cfg(feature = "tokio")]
-    fn count(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// One open connection.
-#[derive(Debug)]
-pub(crate) struct OpenGuard(Arc<AtomicUsize>);
-
-impl Drop for OpenGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// What `#[kamal_healthcheck]` makes of `axum::serve(listener, app)` in the
-/// function that serves: the same server, which stops on SIGTERM or SIGINT
-/// (or on the app's own shutdown future, given with
-/// [`with_graceful_shutdown`](Self::with_graceful_shutdown)), lets the
-/// requests in flight finish, and cuts what still runs at the deadline,
-/// before `docker stop`'s SIGKILL. Awaited, it gives what the server gives.
-pub struct Stopping<T, W, A> {
-    serve: T,
-    with_shutdown: W,
-    local_addr: A,
-    own: Option<BoxSignal>,
-    stop_timeout: Duration,
-    open: Open,
-}
-
-impl<T, W, A, G, R> Stopping<T, W, A>
-where
-    W: FnOnce(T, Shutdown) -> G,
-    A: Fn(&T) -> R,
-{
-    /// `serve`, given its shutdown future by `with_shutdown` when it is
-    /// awaited; `local_addr` asks it for its address. The deadline ends before
-    /// `stop_timeout`; `open` counts the connections it holds.
-    pub fn new(
-        serve: T,
-        stop_timeout: Duration,
-        open: Open,
-        with_shutdown: W,
-        local_addr: A,
-    ) -> Self {
-        Self {
-            serve,
-            with_shutdown,
-            local_addr,
-            own: None,
-            stop_timeout,
-            open,
-        }
-    }
-
-    /// Stops also when `signal` completes: the app's own shutdown future, as
-    /// axum's `with_graceful_shutdown` takes it.
-    pub fn with_graceful_shutdown<F>(mut self, signal: F) -> Self
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        self.own = Some(Box::pin(signal));
-        self
-    }
-
-    /// The address the server is bound to, as axum's `local_addr` gives it.
-    pub fn local_addr(&self) -> R {
-        (self.local_addr)(&self.serve)
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl<T, W, A, G, R> IntoFuture for Stopping<T, W, A>
-where
-    W: FnOnce(T, Shutdown) -> G,
-    A: Fn(&T) -> R,
-    G: IntoFuture<Output = std::io::Result<()>>,
-{
-    type Output = std::io::Result<()>;
-    type IntoFuture = StoppingFuture<G::IntoFuture>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        let shared = Arc::new(Shared::default());
-        let shutdown = Shutdown(shared.clone(), None);
-        let serving = (self.with_shutdown)(self.serve, shutdown).into_future();
-        StoppingFuture {
-            serving,
-            stop: Stop::new(self.stop_timeout, self.own, Some(self.open)),
-            shared,
-        }
-    }
-}
-
-/// Without the `tokio` feature no signal is listened for: the server stops
-/// on the app's own shutdown future only, as axum's would.
-#[cfg(not(feature = "tokio"))]
-impl<T, W, A, G, R> IntoFuture for Stopping<T, W, A>
-where
-    W: FnOnce(T, Shutdown) -> G,
-    A: Fn(&T) -> R,
-    G: IntoFuture<Output = std::io::Result<()>>,
-{
-    type Output = std::io::Result<()>;
-    type IntoFuture = G::IntoFuture;
-
-    fn into_future(self) -> Self::IntoFuture {
-        let _ = (self.stop_timeout, self.open);
-        let shutdown = Shutdown(Arc::default(), self.own);
-        (self.with_shutdown)(self.serve, shutdown).into_future()
-    }
-}
-
 #[cfg(feature = "tokio")]
 /// Where a stop is: listening for the signal, then draining until the
 /// deadline.
-struct Stop {
+pub(crate) struct Stop {
     signals: Signals,
     own: Option<BoxSignal>,
     stop_timeout: Duration,
@@ -282,7 +114,7 @@ struct Stop {
 
 #[cfg(feature = "tokio")]
 /// What a poll of [`Stop`] found.
-enum Step {
+pub(crate) enum Step {
     /// The stop begins now.
     Begins,
     /// The deadline came, or a second signal: cut what still runs.
@@ -291,7 +123,7 @@ enum Step {
 
 #[cfg(feature = "tokio")]
 impl Stop {
-    fn new(stop_timeout: Duration, own: Option<BoxSignal>, open: Option<Open>) -> Self {
+    pub(crate) fn new(stop_timeout: Duration, own: Option<BoxSignal>, open: Option<Open>) -> Self {
         Self {
             signals: Signals::new(),
             own,
@@ -301,7 +133,7 @@ impl Stop {
         }
     }
 
-    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+    pub(crate) fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
         match &mut self.draining {
             None => {
                 let received = match self.signals.poll_recv(cx) {
@@ -339,46 +171,9 @@ impl Stop {
     }
 
     /// The server returned by itself.
-    fn ended(&self) {
+    pub(crate) fn ended(&self) {
         if let Some((since, _)) = &self.draining {
             crate::log::stopped(since.elapsed(), None);
-        }
-    }
-}
-
-#[cfg(feature = "tokio")]
-pin_project! {
-    /// The future of [`Stopping`].
-    pub struct StoppingFuture<F> {
-        #[pin]
-        serving: F,
-        stop: Stop,
-        shared: Arc<Shared>,
-    }
-}
-
-#[cfg(feature = "tokio")]
-impl<F> Future for StoppingFuture<F>
-where
-    F: Future<Output = std::io::Result<()>>,
-{
-    type Output = std::io::Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Poll::Ready(result) = this.serving.poll(cx) {
-            this.stop.ended();
-            return Poll::Ready(result);
-        }
-        loop {
-            match this.stop.poll_step(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Step::Begins) => this.shared.stop(),
-                // The server's future is dropped with this one; the function
-                // that awaited it returns, and with `main` the runtime ends
-                // the connections still open.
-                Poll::Ready(Step::Cut) => return Poll::Ready(Ok(())),
-            }
         }
     }
 }
@@ -476,5 +271,34 @@ impl std::fmt::Debug for StopSignal {
         f.debug_struct("StopSignal")
             .field("stop_timeout", &self.stop_timeout)
             .finish()
+    }
+}
+
+/// The connections a served app holds open, counted by
+/// [`Served`](crate::expansion::serving::Served): those still open when the deadline
+/// cuts them are the requests cut.
+#[derive(Clone, Debug, Default)]
+pub struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    /// Counts one more connection, until the guard is dropped.
+    pub(crate) fn connection(&self) -> OpenGuard {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        OpenGuard(self.0.clone())
+    }
+
+    #[cfg(feature = "tokio")]
+    pub(crate) fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One open connection.
+#[derive(Debug)]
+pub(crate) struct OpenGuard(Arc<AtomicUsize>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

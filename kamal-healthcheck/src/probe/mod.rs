@@ -20,7 +20,7 @@ use tower_service::Service;
 
 use crate::answer::{Answered, FailedChecks};
 use crate::path::{DEFAULT_PATH, HealthCheckPath};
-use crate::readiness::PROXY_TIMEOUT;
+use crate::rules::PROXY_TIMEOUT;
 use crate::timer::Timer;
 
 mod report;
@@ -38,10 +38,6 @@ pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
     std::net::IpAddr::V4(std::net::Ipv4Addr::new(172, 18, 0, 2)),
     45_678,
 );
-
-/// The `Host` of the probe: Kamal registers a target as the short container id
-/// and the app's port, and kamal-proxy's probe carries it.
-pub(crate) const CONTAINER_HOST: &str = "7c7168a662c1:80";
 
 /// Probes `service` as kamal-proxy probes a new container, with the defaults
 /// Kamal sets (`GET /up`, a 5-second timeout): see [`Probe`]. When nothing
@@ -284,7 +280,7 @@ impl Probe {
             redirects: Vec::new(),
             location: None,
             detail: None,
-            served_around: crate::serving::served_around(self.path.as_str()),
+            served_around: crate::registry::served_around(self.path.as_str()),
         };
         let mut redirects = Vec::new();
         let sent = Sent {
@@ -487,7 +483,7 @@ mod tests {
         assert_eq!(
             headers,
             [
-                ("host", CONTAINER_HOST),
+                ("host", crate::rules::CONTAINER_HOST),
                 ("user-agent", "kamal-proxy"),
                 ("accept-encoding", "gzip")
             ]

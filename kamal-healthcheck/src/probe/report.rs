@@ -7,9 +7,9 @@ use std::time::Duration;
 use http::header::WWW_AUTHENTICATE;
 use http::{HeaderMap, StatusCode};
 
-use super::CONTAINER_HOST;
 use super::request::MAX_REDIRECTS;
 use crate::answer::FailedChecks;
+use crate::rules::CONTAINER_HOST;
 
 pub(super) fn classify(
     status: StatusCode,
@@ -522,11 +522,12 @@ impl ProbeReport {
 impl fmt::Display for ProbeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (verdict, note, help) = self.parts();
-        write!(f, "{verdict}\n= note: {note}")?;
-        if let Some(help) = help {
-            write!(f, "\n= help: {help}")?;
-        }
-        Ok(())
+        let message = crate::message::Message {
+            headline: &verdict,
+            note: &note,
+            help: help.as_deref(),
+        };
+        write!(f, "{message}")
     }
 }
 

@@ -12,9 +12,9 @@ use http::header::{ACCEPT_ENCODING, HOST, LOCATION, REFERER, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Version};
 use tower_service::Service;
 
-use super::CONTAINER_HOST;
 use crate::answer::Probing;
 use crate::outcome::panic_message;
+use crate::rules::CONTAINER_HOST;
 
 /// How much of a refusal's body the report quotes (its first line).
 pub(super) const EXCERPT_BYTES: usize = 1024;

@@ -12,21 +12,9 @@ use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use tower_service::Service;
 
-use crate::HealthCheckLayer;
 use crate::answer::{Answering, begin};
+use crate::layer::HealthCheckLayer;
 use crate::readiness::Readiness;
-
-/// The paths at which the attribute on a router function installed its
-/// route, in this process: that route inside an app the attribute on the
-/// function that serves is around is the attribute's own, not a layer placed
-/// by hand (see `serving::ask_own_route`).
-static ROUTED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-
-/// Whether the attribute on a router function installed its route at `path`.
-#[cfg(feature = "tokio")]
-pub(crate) fn routed(path: &str) -> bool {
-    crate::outcome::lock(&ROUTED).contains(&path)
-}
 
 /// Adds the healthcheck's route with `add`; if axum refuses it (it panics on a
 /// route already at the path), panics again with what happened and what to do.
@@ -34,11 +22,7 @@ pub(crate) fn routed(path: &str) -> bool {
 #[track_caller]
 pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
     crate::path::answered_here(path);
-    let mut routed = crate::outcome::lock(&ROUTED);
-    if !routed.contains(&path) {
-        routed.push(path);
-    }
-    drop(routed);
+    crate::registry::route_installed(path);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
         Ok(router) => router,
         Err(payload) => {
@@ -46,13 +30,21 @@ pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
                 .map(|message| format!(" (\"{message}\")"))
                 .unwrap_or_default();
             panic!(
-                "#[kamal_healthcheck] cannot install its healthcheck at {path:?}: the router \
-                 already has a route there{axum}\n\
-                 = note: a route of the app's own at a path the attribute cannot read (a \
-                 constant, or a route in a router returned by another function), or a router \
-                 merged in that already has the healthcheck\n\
-                 = help: remove that route (the attribute answers {path:?} itself), or put the \
-                 attribute on the outer function only (or on `main`, around everything it serves)"
+                "{}",
+                crate::message::message(
+                    &format!(
+                        "#[kamal_healthcheck] cannot install its healthcheck at {path:?}: the \
+                         router already has a route there{axum}"
+                    ),
+                    "a route of the app's own at a path the attribute cannot read (a constant, \
+                     or a route in a router returned by another function), or a router merged \
+                     in that already has the healthcheck",
+                    &format!(
+                        "remove that route (the attribute answers {path:?} itself), or put the \
+                         attribute on the outer function only (or on `main`, around everything \
+                         it serves)"
+                    ),
+                )
             )
         }
     }
@@ -90,11 +82,11 @@ pub struct CheckedRoute {
 impl CheckedRoute {
     /// The route answering as `layer` does. Its checks are also offered to
     /// the attribute on the function that serves the app, on this thread (see
-    /// [`crate::serving::Served::new`]).
+    /// [`Served::new`](crate::expansion::serving::Served::new)).
     pub fn from_layer<M>(layer: &HealthCheckLayer<M>) -> Self {
         let readiness = layer.readiness().cloned();
         if let Some(readiness) = &readiness {
-            crate::serving::offer(layer.path(), readiness);
+            crate::registry::offer(layer.path(), readiness);
         }
         Self { readiness }
     }

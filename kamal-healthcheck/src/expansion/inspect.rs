@@ -5,7 +5,7 @@
 
 use std::marker::PhantomData;
 
-use crate::{HealthCheck, HealthCheckLayer};
+use crate::layer::{HealthCheck, HealthCheckLayer};
 
 /// The type of a value, to ask about.
 pub struct Inspect<T>(PhantomData<fn() -> T>);

@@ -4,73 +4,19 @@
 //! handler's, one held in a variable), each service it makes put inside the
 //! healthcheck. Not public API: only the attribute's expansion names it.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::readiness::Readiness;
+use crate::layer::{HealthCheck, HealthCheckLayer};
 use crate::stop::{Open, OpenGuard};
-use crate::{HealthCheck, HealthCheckLayer};
-
-/// The paths `#[kamal_healthcheck]` on a function that serves answers in
-/// this process, around what it serves: noted when that function starts.
-static SERVED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
-/// Notes that the function that serves, now running, answers `path` ahead
-/// of everything it serves (for [`probe`](crate::probe)'s report).
-pub fn serves(path: &str) {
-    let mut served = crate::outcome::lock(&SERVED);
-    if !served.iter().any(|known| known == path) {
-        served.push(path.to_owned());
-    }
-}
-
-/// Whether a function that serves with the attribute answers `path`.
-pub(crate) fn served_around(path: &str) -> bool {
-    crate::outcome::lock(&SERVED)
-        .iter()
-        .any(|known| known == path)
-}
-
-thread_local! {
-    /// The checks of the routes `#[kamal_healthcheck]` installed in router
-    /// functions on this thread, by path, not yet taken by a serving form.
-    static OFFERED: RefCell<Vec<(String, Weak<Readiness>)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Offers the checks of a route installed at `path` to the serving form.
-pub(crate) fn offer(path: &str, readiness: &Arc<Readiness>) {
-    OFFERED.with(|offered| {
-        let mut offered = offered.borrow_mut();
-        offered.retain(|(_, readiness)| readiness.strong_count() > 0);
-        offered.push((path.to_owned(), Arc::downgrade(readiness)));
-    });
-}
-
-/// Takes the checks offered at `path` (all of them go; the first still in
-/// use is returned).
-fn take_offered(path: &str) -> Option<Arc<Readiness>> {
-    OFFERED.with(|offered| {
-        let mut taken = None;
-        offered.borrow_mut().retain(|(at, readiness)| {
-            if at != path {
-                return true;
-            }
-            taken = taken.take().or_else(|| readiness.upgrade());
-            false
-        });
-        taken
-    })
-}
 
 /// A make-service whose services answer the healthcheck first: for every
 /// connection `axum::serve` accepts, the inner make-service's service inside
@@ -126,14 +72,23 @@ impl<S, M, B> Served<S, M, B> {
     /// When both attributes have checks: at start-up.
     #[track_caller]
     pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
-        let layer = match (layer.readiness(), take_offered(layer.path())) {
+        let layer = match (
+            layer.readiness(),
+            crate::registry::take_offered(layer.path()),
+        ) {
             (None, Some(readiness)) => layer.with_readiness(readiness),
             (Some(_), Some(_)) => panic!(
-                "#[kamal_healthcheck] has readiness checks twice for {path:?}\n\
-                 = note: the attribute on the function that serves answers the probe, so the \
-                 checks of the one on the router function would never run\n\
-                 = help: give all the checks to one of the two attributes",
-                path = layer.path()
+                "{}",
+                crate::message::message(
+                    &format!(
+                        "#[kamal_healthcheck] has readiness checks twice for {:?}",
+                        layer.path()
+                    ),
+                    "the attribute on the function that serves answers the probe, so the checks \
+                     of the one on the router function would never run",
+                    "give all the checks to one of the two attributes: \
+                     `#[kamal_healthcheck(check(db = ..))]` on the function that serves",
+                )
             ),
             (_, None) => layer,
         };
@@ -390,7 +345,7 @@ where
     runtime.spawn(async move {
         let answer = |mut app: S, target: String| async move {
             let mut request = http::Request::get(target)
-                .header(http::header::HOST, crate::probe::CONTAINER_HOST)
+                .header(http::header::HOST, crate::rules::CONTAINER_HOST)
                 .header(http::header::USER_AGENT, "kamal-proxy")
                 .body(B::default())
                 .ok()?;
@@ -411,7 +366,7 @@ where
         match (at, other) {
             // The attribute's own route, on the router function: its checks
             // are the serving form's (see `Served::new`).
-            (Some((_, _, true)), _) if crate::route::routed(&path) => {}
+            (Some((_, _, true)), _) if crate::registry::routed(&path) => {}
             (Some((status, _, true)), _) => crate::log::healthcheck_inside(&path, status),
             (Some(at), Some(other)) if at != other && at.0 != http::StatusCode::NOT_FOUND => {
                 crate::log::own_route(&path, at.0);
