@@ -127,7 +127,7 @@ impl Args {
         match key {
             "path" => {
                 let literal = string(meta, "path", "/healthz", "the path kamal-proxy probes")?;
-                if let Some(reason) = crate::rules::problem(&literal.value()) {
+                if let Some(reason) = crate::rules::path_problem(&literal.value()) {
                     return Err(invalid_path(&literal.value(), reason).at(literal.span()));
                 }
                 self.path = Some(literal);
@@ -182,13 +182,13 @@ impl Args {
                     .on(meta));
                 }
             },
-            _ => return self.readiness(key, meta),
+            _ => return self.readiness_argument(key, meta),
         }
         Ok(())
     }
 
     /// Reads a readiness argument, or reports an unknown one.
-    fn readiness(&mut self, key: &str, meta: &Meta) -> Result<(), syn::Error> {
+    fn readiness_argument(&mut self, key: &str, meta: &Meta) -> Result<(), syn::Error> {
         match key {
             "check" => {
                 let Meta::List(list) = meta else {
@@ -322,7 +322,9 @@ pub(crate) fn corrected(path: &str) -> Option<String> {
         }
     }
     let fixed = format!("/{}", segments.join("/"));
-    crate::rules::problem(&fixed).is_none().then_some(fixed)
+    crate::rules::path_problem(&fixed)
+        .is_none()
+        .then_some(fixed)
 }
 
 fn unknown(meta: &Meta) -> syn::Error {

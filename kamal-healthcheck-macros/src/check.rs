@@ -80,7 +80,7 @@ pub(crate) fn plan(
     model: &Model,
     errors: &mut Errors,
 ) -> Option<Plan> {
-    twice(function, errors);
+    attribute_written_twice(function, errors);
     let form = match form(function, model) {
         Ok(form) => form,
         Err(error) => {
@@ -182,7 +182,7 @@ fn stop_timeout(args: &Args, form: &Form, errors: &mut Errors) -> Option<Option<
 
 /// The attribute written twice on one function: each would install a
 /// healthcheck, and axum would panic on the second route at the path.
-fn twice(function: &Function, errors: &mut Errors) {
+fn attribute_written_twice(function: &Function, errors: &mut Errors) {
     for attr in &function.item.attrs {
         let named = attr
             .path()
@@ -230,7 +230,7 @@ fn question_marks(function: &Function, model: &Model, errors: &mut Errors) {
         .iter()
         .filter(|attr| matches!(attr.style, syn::AttrStyle::Outer));
     let vis = &function.item.vis;
-    errors.instead(quote::quote! {
+    errors.stand_in(quote::quote! {
         #(#outer)*
         #[allow(unused_variables)]
         #vis #sig {
@@ -389,7 +389,7 @@ fn readiness(
     deployed: Option<(&LitStr, Duration)>,
     errors: &mut Errors,
 ) -> Option<Readiness> {
-    let timeout = timeout(args, deployed, errors);
+    let timeout = deadline_within_timeout(args, deployed, errors);
     args.readiness.as_ref()?;
     // What the checks may use: the function's arguments, and when it serves
     // the app, the local variables in scope at the `serve` call too.
@@ -433,7 +433,7 @@ fn readiness(
 /// deploy.yml sets, or `timeout`, or Kamal's 5 s; the error names the one in
 /// force and where it came from. Returns the timeout to give the layer, if not
 /// the default.
-fn timeout(
+fn deadline_within_timeout(
     args: &Args,
     deployed: Option<(&LitStr, Duration)>,
     errors: &mut Errors,
@@ -522,7 +522,7 @@ fn inputs(sig: &syn::Signature) -> Vec<Input> {
 fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
     let later = "checks run on later probes, after this function has returned";
     let mut captured: Vec<Ident> = Vec::new();
-    for token in crate::syntax::levels(future.to_token_stream()).flatten() {
+    for token in crate::syntax::sequences(future.to_token_stream()).flatten() {
         let TokenTree::Ident(ident) = token else {
             continue;
         };
@@ -564,7 +564,7 @@ fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
 /// rustc in the expansion: see `__private::Inspect`.)
 fn hand_placed(body: TokenStream, path: &str, explicit: bool, errors: &mut Errors) {
     let default = if explicit { "" } else { " (its default)" };
-    for token in crate::syntax::levels(body).flatten() {
+    for token in crate::syntax::sequences(body).flatten() {
         let TokenTree::Ident(ident) = token else {
             continue;
         };

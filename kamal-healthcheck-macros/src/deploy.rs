@@ -717,7 +717,7 @@ fn erb(at: &str, value: &str) -> Result<(), Message> {
 /// The error for a deploy.yml whose healthcheck path no request can match.
 #[cfg(feature = "deploy-yml")]
 fn invalid_path(file: &LitStr, deploy: &Deploy) -> Option<syn::Error> {
-    let reason = crate::rules::problem(&deploy.path)?;
+    let reason = crate::rules::path_problem(&deploy.path)?;
     let at = deploy.path_at.as_deref().unwrap_or("the healthcheck path");
     let help = match crate::args::corrected(&deploy.path) {
         Some(fixed) => format!("write `path: {fixed}` there, a path a request can carry"),

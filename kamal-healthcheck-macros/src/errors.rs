@@ -86,14 +86,14 @@ impl Errors {
 
     /// Emits `stand_in` in place of the item, with the errors: for an item
     /// that rustc would also report as written.
-    pub(crate) fn instead(&mut self, stand_in: TokenStream) {
+    pub(crate) fn stand_in(&mut self, stand_in: TokenStream) {
         self.1 = Some(stand_in);
     }
 
     /// `item` as written (or its stand-in), followed by the errors: the user
     /// sees these errors only, not a cascade about a function that was not
     /// expanded.
-    pub(crate) fn with(self, item: TokenStream) -> TokenStream {
+    pub(crate) fn emit(self, item: TokenStream) -> TokenStream {
         let mut item = self.1.unwrap_or(item);
         if let Some(errors) = self.0 {
             item.extend(errors.to_compile_error());

@@ -58,13 +58,13 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(function) => function,
         Err(error) => {
             errors.push(error);
-            return errors.with(item);
+            return errors.emit(item);
         }
     };
     let model = model::Model::read(&function.item.block);
     match check::plan(args, &function, &model, &mut errors) {
         Some(plan) if errors.is_empty() => expand::expand(&function, &plan, &model.serve),
-        _ => errors.with(item),
+        _ => errors.emit(item),
     }
 }
 

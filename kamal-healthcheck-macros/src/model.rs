@@ -97,12 +97,6 @@ pub(crate) struct Step {
 pub(crate) enum StepKind {
     /// `.route(path, ..)` or `.route_service(path, ..)`.
     Route { path: Option<LitStr> },
-    /// `.layer(..)`.
-    Layer,
-    /// `.route_layer(..)`.
-    RouteLayer,
-    /// `.fallback(..)` or `.fallback_service(..)`.
-    Fallback,
     /// `.merge(router)`, with the chains of the merged router.
     Merge(Vec<Chain>),
     /// `.nest(path, router)` or `.nest_service(path, service)`.
@@ -110,8 +104,10 @@ pub(crate) enum StepKind {
         path: Option<LitStr>,
         routers: Vec<Chain>,
     },
-    /// Any other call (`.with_state(..)`, ...).
-    Other,
+    /// Any other call, by its method's name (`layer`, `fallback`,
+    /// `with_state`, ...): no rule reads more of it (the unit tests read the
+    /// name).
+    Other(#[cfg_attr(not(test), allow(dead_code))] String),
 }
 
 impl Model {
@@ -146,7 +142,7 @@ impl Model {
 fn bare_serves(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::Span> {
     use proc_macro2::{Delimiter, TokenTree};
     let mut found = Vec::new();
-    for level in crate::syntax::levels(tokens) {
+    for level in crate::syntax::sequences(tokens) {
         for (i, token) in level.iter().enumerate() {
             let TokenTree::Ident(ident) = token else {
                 continue;
@@ -549,17 +545,9 @@ impl Reader {
                 self.value(handler, env);
                 StepKind::Route { path: literal(0) }
             }
-            ("layer", [stack]) => {
-                self.value(stack, env);
-                StepKind::Layer
-            }
-            ("route_layer", [stack]) => {
-                self.value(stack, env);
-                StepKind::RouteLayer
-            }
-            ("fallback" | "fallback_service", [handler]) => {
-                self.value(handler, env);
-                StepKind::Fallback
+            ("layer" | "route_layer" | "fallback" | "fallback_service", [argument]) => {
+                self.value(argument, env);
+                StepKind::Other(method)
             }
             ("merge", [router]) => StepKind::Merge(self.value(router, env)),
             ("nest" | "nest_service", [_, router]) => StepKind::Nest {
@@ -568,7 +556,7 @@ impl Reader {
             },
             _ => {
                 self.read_all(args.iter().copied(), env);
-                StepKind::Other
+                StepKind::Other(method)
             }
         };
         self.model.steps.push(Step { kind });

@@ -66,7 +66,7 @@ impl Recogniser {
 
     /// How many `serve` calls `tokens` holds.
     pub(crate) fn count(&self, tokens: TokenStream) -> usize {
-        crate::syntax::levels(tokens)
+        crate::syntax::sequences(tokens)
             .map(|level| {
                 (0..level.len())
                     .filter(|&i| self.token_call(&level, i).is_some())

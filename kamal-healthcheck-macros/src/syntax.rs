@@ -1,12 +1,12 @@
 //! Small readings of syntax that the model, the checks and the expansion share:
-//! token levels, the names a pattern binds, a call's path.
+//! token sequences, the names a pattern binds, a call's path.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{Expr, ExprCall, Lit, LitStr, Pat, PatIdent};
 
 /// Every sequence of tokens in `tokens`, each group's contents its own, in no
 /// particular order: a search looks at a token and its neighbours in one.
-pub(crate) fn levels(tokens: TokenStream) -> impl Iterator<Item = Vec<TokenTree>> {
+pub(crate) fn sequences(tokens: TokenStream) -> impl Iterator<Item = Vec<TokenTree>> {
     let mut pending = vec![tokens];
     std::iter::from_fn(move || {
         let level: Vec<TokenTree> = pending.pop()?.into_iter().collect();

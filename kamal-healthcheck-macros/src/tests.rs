@@ -12,8 +12,9 @@ fn model(body: &str) -> Model {
     Model::read(&syn::parse_str(body).expect("a block"))
 }
 
-/// The method calls of each returned chain, by kind.
-fn returned(model: &Model) -> Vec<Vec<&'static str>> {
+/// The method calls of each returned chain, by kind (`route`, `merge`,
+/// `nest`) or by name.
+fn returned(model: &Model) -> Vec<Vec<&str>> {
     model
         .returned
         .iter()
@@ -23,12 +24,9 @@ fn returned(model: &Model) -> Vec<Vec<&'static str>> {
                 .into_iter()
                 .map(|step| match &model.steps[step].kind {
                     StepKind::Route { .. } => "route",
-                    StepKind::Layer => "layer",
-                    StepKind::RouteLayer => "route_layer",
-                    StepKind::Fallback => "fallback",
                     StepKind::Merge(_) => "merge",
                     StepKind::Nest { .. } => "nest",
-                    StepKind::Other => "other",
+                    StepKind::Other(method) => method.as_str(),
                 })
                 .collect()
         })
@@ -157,7 +155,7 @@ mod reading {
                 app
             }",
         );
-        assert_eq!(returned(&model), [["route", "layer", "other"]]);
+        assert_eq!(returned(&model), [["route", "layer", "with_state"]]);
     }
 
     #[test]

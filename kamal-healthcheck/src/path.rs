@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::rules::problem;
+use crate::rules::path_problem;
 
 /// The path kamal-proxy probes unless `proxy: healthcheck: path:` in Kamal's
 /// `config/deploy.yml` says otherwise.
@@ -45,7 +45,7 @@ pub(crate) enum HealthCheckPath {
 
 impl HealthCheckPath {
     pub(crate) fn new(path: Cow<'static, str>) -> Result<Self, InvalidPath> {
-        if let Some(reason) = problem(&path) {
+        if let Some(reason) = path_problem(&path) {
             return Err(InvalidPath {
                 path: path.into_owned(),
                 reason,
@@ -111,7 +111,7 @@ mod tests {
             "/%75p",
             "/a/b.c",
         ] {
-            assert!(problem(path).is_none(), "{path} was rejected");
+            assert!(path_problem(path).is_none(), "{path} was rejected");
         }
     }
 
@@ -131,7 +131,7 @@ mod tests {
             ("/{id}", "route parameters"),
             ("/}", "route parameters"),
         ] {
-            let reason = problem(path).unwrap_or_else(|| panic!("{path:?} was accepted"));
+            let reason = path_problem(path).unwrap_or_else(|| panic!("{path:?} was accepted"));
             assert!(reason.contains(expected), "{path:?}: {reason}");
         }
     }

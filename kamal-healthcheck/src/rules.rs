@@ -58,7 +58,7 @@ pub(crate) fn deadline_problem(deadline: Duration, timeout: Duration) -> Option<
 /// The healthcheck compares the request's path with this one byte for byte, so a
 /// path that a request line cannot carry (or that clients rewrite before sending)
 /// would never be answered and every deploy would time out.
-pub(crate) fn problem(path: &str) -> Option<&'static str> {
+pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
     if path.is_empty() {
         return Some("it is empty");
     }
