@@ -1,8 +1,23 @@
-//! Every rule the attribute applies, from what was read (the arguments, the
-//! function, the model of its body, deploy.yml) to a [`Plan`] of what to
-//! install, or the errors that say why it cannot: each one on the tokens at
-//! fault, all of them reported together.
+//! Every rule that relates what was read, from the arguments, the function,
+//! the model of its body, its serving facts and deploy.yml to a [`Plan`] of
+//! what to install, or the errors that say why it cannot: each one on the
+//! tokens at fault, all of them reported together. The plan is plain data;
+//! no token is written here.
+//!
+//! As serde_derive keeps them apart: what one argument alone decides is
+//! checked where it is parsed (`args`: an unknown, malformed or repeated
+//! argument, a path no request can match, a zero deadline or timeout, two
+//! checks of one name), and what one file alone decides where it is read
+//! (`deploy`: unreadable YAML, ERB where a value is needed, destinations
+//! that disagree on the path). The cross-checks live here: the form the
+//! function has (it returns a router or serves one) and `?`s it cannot
+//! return, the attribute written twice, a `path`, timeout or stop argument
+//! that disagrees with deploy.yml, a check deadline that does not end before
+//! the timeout in force, a check that uses `self` or a borrowed input, the
+//! stop arguments on a function that does not serve, a `HealthCheckLayer`
+//! placed by hand, and a route of the app's own at the healthcheck path.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -10,9 +25,11 @@ use quote::ToTokens;
 use syn::{Expr, Ident, LitBool, LitStr};
 
 use crate::args::Args;
+use crate::deploy::Deploy;
 use crate::errors::{Errors, Message};
-use crate::function::{Function, Returns};
-use crate::model::{Chain, Model, StepKind};
+use crate::function::{Function, Input, Returns};
+use crate::model::{Chain, Model, Serving, StepKind};
+use crate::serve::Recogniser;
 
 use crate::rules::{
     DEFAULT_DEADLINE, DEFAULT_PATH, DEPLOY_TIMEOUT, PROXY_TIMEOUT as KAMAL_TIMEOUT, STOP_TIMEOUT,
@@ -24,8 +41,9 @@ pub(crate) struct Plan {
     pub(crate) path: String,
     /// How the expansion names the runtime crate.
     pub(crate) krate: TokenStream,
-    /// What makes the build rerun when deploy.yml changes (or nothing).
-    pub(crate) tracking: TokenStream,
+    /// The files read (deploy.yml and its destinations'), which the build
+    /// reruns for when one changes.
+    pub(crate) tracked: Vec<PathBuf>,
     pub(crate) form: Form,
     /// Readiness checks and settings, if any were given.
     pub(crate) readiness: Option<Readiness>,
@@ -42,13 +60,26 @@ pub(crate) struct Plan {
     pub(crate) app_port: Option<(u16, Vec<(String, u16)>)>,
 }
 
+/// What was read of `deploy = ".."`.
+pub(crate) enum DeployYml<'a> {
+    /// No `deploy` argument.
+    NotRead,
+    Read(&'a Deploy),
+    /// The file could not be read or used: its error is reported already.
+    Unreadable,
+}
+
 /// Where the healthcheck goes.
 pub(crate) enum Form {
     /// In the router the function returns.
     Returns(Returns),
-    /// Around what the function's `serve` calls serve; the names the
-    /// function's arguments bind, which the checks may use.
-    Serves { arguments: Vec<Ident> },
+    /// Around what the function's `serve` calls serve: the names the
+    /// function's arguments bind, which the checks may use, and what names
+    /// `axum::serve` in the body.
+    Serves {
+        arguments: Vec<Ident>,
+        recogniser: Recogniser,
+    },
 }
 
 /// The readiness settings, checked.
@@ -71,42 +102,52 @@ pub(crate) struct Check {
     pub(crate) captured: Vec<Ident>,
 }
 
-/// Applies every rule; the errors go to `errors`. `None` says to emit the
-/// function as written, with the errors collected (if any): rustc then
-/// reports what is the user's to fix in the user's terms.
+/// Why there is no plan: the errors went to `errors`, and the function is
+/// emitted beside them as written, or as a stand-in for it.
+pub(crate) enum Refused {
+    /// As written: rustc then reports what is the user's to fix in the
+    /// user's terms.
+    AsWritten,
+    /// Its signature with a body that is not the user's: rustc would report
+    /// the body's `?`s again, in the terms of the expansion.
+    StandIn,
+}
+
+/// Applies every rule; the errors go to `errors`.
 pub(crate) fn plan(
     args: Args,
     function: &Function,
     model: &Model,
+    serving: &Serving,
+    deploy: DeployYml<'_>,
     errors: &mut Errors,
-) -> Option<Plan> {
+) -> Result<Plan, Refused> {
     attribute_written_twice(function, errors);
-    let form = match form(function, model) {
+    let form = match form(function, serving) {
         Ok(form) => form,
         Err(error) => {
             errors.push(error);
-            return None;
+            return Err(Refused::AsWritten);
         }
     };
     if matches!(form, Form::Returns(Returns::Router)) && !model.tries.is_empty() {
         question_marks(function, model, errors);
-        return None;
+        return Err(Refused::StandIn);
     }
     let krate = match &args.krate {
         Some(path) => path.to_token_stream(),
         None => quote::quote!(::kamal_healthcheck),
     };
-    let deployed = match deployed(&args, errors) {
-        Ok(deployed) => deployed,
-        Err(error) => {
-            errors.push(error);
-            return None;
-        }
+    let deploy = match deploy {
+        DeployYml::Unreadable => return Err(Refused::AsWritten),
+        DeployYml::Read(deploy) => Some(deploy),
+        DeployYml::NotRead => None,
     };
+    let deployed = deployed(&args, deploy, errors);
     let body = function.item.block.to_token_stream();
     hand_placed(body, &deployed.path, deployed.explicit, errors);
     routes_at_path(model, &deployed.path, errors);
-    let readiness = readiness(&args, function, model, deployed.timeout, errors);
+    let readiness = readiness(&args, function, serving, deployed.timeout, errors);
     let stop_timeout = stop_timeout(&args, &form, errors)
         .map(|given| deployed.stop_timeout.or(given).unwrap_or(STOP_TIMEOUT));
     let deploy_timeout = deployed
@@ -114,12 +155,12 @@ pub(crate) fn plan(
         .or(args.deploy_timeout.as_ref().map(|(_, timeout)| *timeout))
         .unwrap_or(DEPLOY_TIMEOUT);
     if !errors.is_empty() {
-        return None;
+        return Err(Refused::AsWritten);
     }
-    Some(Plan {
+    Ok(Plan {
         path: deployed.path,
         krate,
-        tracking: deployed.tracking,
+        tracked: deployed.files,
         form,
         readiness,
         stop_timeout,
@@ -204,11 +245,11 @@ fn attribute_written_twice(function: &Function, errors: &mut Errors) {
 }
 
 /// A `?` in a function that returns `Router`, which has no error to return:
-/// one error on each `?`. The function is emitted with a body that is not
-/// the user's, since rustc would report the `?` again in the body as written
-/// (or, in the expansion's closure, in terms of that closure).
+/// one error on each `?`. The function is then emitted with a body that is
+/// not the user's ([`Refused::StandIn`]), since rustc would report the `?`
+/// again in the body as written (or, in the expansion's closure, in terms of
+/// that closure).
 fn question_marks(function: &Function, model: &Model, errors: &mut Errors) {
-    let sig = &function.item.sig;
     let ty = function.ty.as_ref().map(ToTokens::to_token_stream);
     for question in &model.tries {
         errors.push(
@@ -224,30 +265,24 @@ fn question_marks(function: &Function, model: &Model, errors: &mut Errors) {
             .on(question),
         );
     }
-    let outer = function
-        .item
-        .attrs
-        .iter()
-        .filter(|attr| matches!(attr.style, syn::AttrStyle::Outer));
-    let vis = &function.item.vis;
-    errors.stand_in(quote::quote! {
-        #(#outer)*
-        #[allow(unused_variables)]
-        #vis #sig {
-            ::core::unreachable!()
-        }
-    });
 }
 
 /// Where the healthcheck goes: around what the function serves, if it calls
 /// `serve`, else in the router it returns.
-fn form(function: &Function, model: &Model) -> Result<Form, syn::Error> {
+fn form(function: &Function, serving: &Serving) -> Result<Form, syn::Error> {
     let sig = &function.item.sig;
-    if model.serve_calls > 0 {
+    if serving.calls > 0 {
         // Every name the arguments bind, destructured ones included, as the
         // checks may use them.
-        let arguments = inputs(sig).into_iter().map(|input| input.name).collect();
-        return Ok(Form::Serves { arguments });
+        let arguments = function
+            .inputs
+            .iter()
+            .map(|input| input.name.clone())
+            .collect();
+        return Ok(Form::Serves {
+            arguments,
+            recogniser: serving.recogniser.clone(),
+        });
     }
     match function.returns {
         Some(returns) => Ok(Form::Returns(returns)),
@@ -260,7 +295,7 @@ fn form(function: &Function, model: &Model) -> Result<Form, syn::Error> {
             let headline = format!("`{ident}` neither returns a router nor serves one");
             let help = "put the attribute on the function that returns the `Router`, or on the \
                         one that calls `axum::serve`";
-            match model.unresolved_serve.first() {
+            match serving.unresolved.first() {
                 // A bare `serve` the attribute cannot see is axum's: said on it.
                 Some(serve) => Err(Message::new(
                     headline,
@@ -286,7 +321,8 @@ struct Deployed<'a> {
     path: String,
     /// Whether the path is stated (by `path` or deploy.yml), not the default.
     explicit: bool,
-    tracking: TokenStream,
+    /// The files read, which the build reruns for.
+    files: Vec<PathBuf>,
     /// deploy.yml's timeout, with the `deploy` literal.
     timeout: Option<(&'a LitStr, Duration)>,
     /// deploy.yml's `deploy_timeout` and `stop_timeout`, when read and set.
@@ -298,23 +334,22 @@ struct Deployed<'a> {
 
 /// The healthcheck path, and deploy.yml's timeout. With `deploy`, the path
 /// comes from deploy.yml, and a `path` that disagrees with it is an error.
-fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn::Error> {
-    let Some(file) = &args.deploy else {
-        return Ok(Deployed {
+fn deployed<'a>(args: &'a Args, deploy: Option<&Deploy>, errors: &mut Errors) -> Deployed<'a> {
+    let (Some(file), Some(deploy)) = (&args.deploy, deploy) else {
+        return Deployed {
             path: args
                 .path
                 .as_ref()
                 .map_or_else(|| DEFAULT_PATH.to_owned(), LitStr::value),
             explicit: args.path.is_some(),
-            tracking: TokenStream::new(),
+            files: Vec::new(),
             timeout: None,
             deploy_timeout: None,
             stop_timeout: None,
             unproxied: None,
             app_port: None,
-        });
+        };
     };
-    let deploy = crate::deploy::read(file, "`deploy`", crate::deploy::Which::All)?;
     let name = file.value();
     if let Some(path) = args
         .path
@@ -332,7 +367,11 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
             Message::new(
                 "this is not the path kamal-proxy probes",
                 probed,
-                format!("make the two the same, or leave `path` out to read it from {name}"),
+                format!(
+                    "remove `path = {:?}`: the attribute reads {:?} from {name}",
+                    path.value(),
+                    deploy.path
+                ),
             )
             .at(path.span()),
         );
@@ -368,16 +407,16 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
                 .at(literal.span()),
         );
     }
-    Ok(Deployed {
-        tracking: deploy.tracking(),
+    Deployed {
+        files: deploy.files.clone(),
         timeout: deploy.timeout.map(|timeout| (file, timeout)),
         deploy_timeout: deploy.deploy_timeout,
         stop_timeout: deploy.stop_timeout,
-        unproxied: Some(deploy.unproxied),
-        app_port: Some((deploy.app_port, deploy.destinations)),
-        path: deploy.path,
+        unproxied: Some(deploy.unproxied.clone()),
+        app_port: Some((deploy.app_port, deploy.destinations.clone())),
+        path: deploy.path.clone(),
         explicit: true,
-    })
+    }
 }
 
 /// The readiness settings, if any were given, with every name each check
@@ -385,7 +424,7 @@ fn deployed<'a>(args: &'a Args, errors: &mut Errors) -> Result<Deployed<'a>, syn
 fn readiness(
     args: &Args,
     function: &Function,
-    model: &Model,
+    serving: &Serving,
     deployed: Option<(&LitStr, Duration)>,
     errors: &mut Errors,
 ) -> Option<Readiness> {
@@ -393,8 +432,8 @@ fn readiness(
     args.readiness.as_ref()?;
     // What the checks may use: the function's arguments, and when it serves
     // the app, the local variables in scope at the `serve` call too.
-    let mut inputs = inputs(&function.item.sig);
-    inputs.extend(model.locals.iter().map(|name| Input {
+    let mut inputs = function.inputs.clone();
+    inputs.extend(serving.locals.iter().map(|name| Input {
         name: name.clone(),
         borrowed: false,
     }));
@@ -489,33 +528,6 @@ fn deadline_within_timeout(
         }
     }
     (timeout != KAMAL_TIMEOUT).then_some(timeout)
-}
-
-/// A name a check may use: an argument of the annotated function, or a local
-/// variable of a function that serves the app.
-struct Input {
-    name: Ident,
-    /// Whether it is a reference, which no check can keep.
-    borrowed: bool,
-}
-
-/// The names the function's arguments bind: plain ones (`state: AppState`) and
-/// those of destructuring patterns (`AppState { db, .. }: AppState`).
-fn inputs(sig: &syn::Signature) -> Vec<Input> {
-    let mut found = Vec::new();
-    for input in &sig.inputs {
-        let syn::FnArg::Typed(typed) = input else {
-            continue;
-        };
-        let reference = matches!(&*typed.ty, syn::Type::Reference(_));
-        for binding in crate::syntax::bindings(&typed.pat) {
-            found.push(Input {
-                name: binding.ident.clone(),
-                borrowed: reference || binding.by_ref.is_some(),
-            });
-        }
-    }
-    found
 }
 
 /// The inputs a check's future uses, each cloned into the check.

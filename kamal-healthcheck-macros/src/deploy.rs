@@ -89,17 +89,6 @@ pub(crate) fn read(literal: &LitStr, what: &str, _which: Which<'_>) -> Result<De
     .at(literal.span()))
 }
 
-impl Deploy {
-    /// What makes the build rerun when the file changes: rustc tracks the
-    /// files it includes.
-    pub(crate) fn tracking(&self) -> proc_macro2::TokenStream {
-        let absolute = self.files.iter().map(|file| file.display().to_string());
-        quote::quote!(
-            #(const _: &[u8] = ::core::include_bytes!(#absolute);)*
-        )
-    }
-}
-
 /// The text of `name` under `base`, and the file's path.
 #[cfg(feature = "deploy-yml")]
 fn text_of(base: &std::path::Path, name: &str) -> Result<(PathBuf, String), Message> {

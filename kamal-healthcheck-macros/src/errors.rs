@@ -62,10 +62,9 @@ impl fmt::Display for Message {
     }
 }
 
-/// Several errors, reported together, and what to emit in place of the item
-/// when the item as written would add an error of rustc's to them.
+/// Several errors, reported together.
 #[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>, Option<TokenStream>);
+pub(crate) struct Errors(Option<syn::Error>);
 
 impl Errors {
     pub(crate) fn push(&mut self, error: syn::Error) {
@@ -84,17 +83,10 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 
-    /// Emits `stand_in` in place of the item, with the errors: for an item
-    /// that rustc would also report as written.
-    pub(crate) fn stand_in(&mut self, stand_in: TokenStream) {
-        self.1 = Some(stand_in);
-    }
-
-    /// `item` as written (or its stand-in), followed by the errors: the user
-    /// sees these errors only, not a cascade about a function that was not
-    /// expanded.
-    pub(crate) fn emit(self, item: TokenStream) -> TokenStream {
-        let mut item = self.1.unwrap_or(item);
+    /// `item` (the function as written, or its stand-in), followed by the
+    /// errors: the user sees these errors only, not a cascade about a
+    /// function that was not expanded.
+    pub(crate) fn emit(self, mut item: TokenStream) -> TokenStream {
         if let Some(errors) = self.0 {
             item.extend(errors.to_compile_error());
         }

@@ -14,7 +14,7 @@ use crate::function::{Function, Returns};
 use crate::serve::Recogniser;
 
 /// The function with the healthcheck installed.
-pub(crate) fn expand(function: &Function, plan: &Plan, serve: &Recogniser) -> TokenStream {
+pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
     let ItemFn {
         attrs,
         vis,
@@ -27,12 +27,15 @@ pub(crate) fn expand(function: &Function, plan: &Plan, serve: &Recogniser) -> To
     let (outer, inner): (Vec<_>, Vec<_>) = attrs
         .iter()
         .partition(|attr| matches!(attr.style, AttrStyle::Outer));
-    let tracking = &plan.tracking;
+    let tracking = tracking(&plan.tracked);
     let body = match &plan.form {
         Form::Returns(returns) => returning(function, block, plan, *returns),
-        Form::Serves { arguments } => {
+        Form::Serves {
+            arguments,
+            recogniser,
+        } => {
             let (krate, path) = (&plan.krate, &plan.path);
-            let body = serving(block, plan, arguments, serve);
+            let body = serving(block, plan, arguments, recogniser);
             // Noted first, for `probe` of the app before it is served.
             quote!(#krate::__private::serves(#path); #body)
         }
@@ -45,6 +48,31 @@ pub(crate) fn expand(function: &Function, plan: &Plan, serve: &Recogniser) -> To
             #body
         }
     }
+}
+
+/// The function's signature with a body that is not the user's, emitted
+/// beside the errors in its place (see [`crate::check::Refused::StandIn`]).
+pub(crate) fn stand_in(function: &Function) -> TokenStream {
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &function.item;
+    let outer = attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, AttrStyle::Outer));
+    quote! {
+        #(#outer)*
+        #[allow(unused_variables)]
+        #vis #sig {
+            ::core::unreachable!()
+        }
+    }
+}
+
+/// What makes the build rerun when one of `files` changes: rustc tracks the
+/// files it includes.
+pub(crate) fn tracking(files: &[std::path::PathBuf]) -> TokenStream {
+    let absolute = files.iter().map(|file| file.display().to_string());
+    quote!(#(const _: &[u8] = ::core::include_bytes!(#absolute);)*)
 }
 
 fn name(text: &str) -> Ident {
@@ -184,7 +212,7 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
         }
         None => quote!(::core::option::Option::None),
     };
-    serve.rewrite(body, &|path, listener, app| {
+    rewrite(serve, body, &|path, listener, app| {
         let served = served(krate, &layer(), app);
         let (value, address, open) = (name("listener"), name("address"), name("open"));
         let (serve, signal) = (name("serve"), name("signal"));
@@ -422,4 +450,46 @@ fn inferred(ty: &syn::Type) -> syn::Type {
         Type::Group(inner) => inferred(&inner.elem),
         other => other.clone(),
     }
+}
+
+/// `tokens` with every `serve` call replaced by what `replace` writes for it
+/// (the arguments, from its listener and its app).
+fn rewrite(
+    serve: &Recogniser,
+    tokens: TokenStream,
+    replace: &dyn Fn(TokenStream, &Expr, &Expr) -> TokenStream,
+) -> TokenStream {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Some(call) = serve.token_call(&tokens, i) {
+            // The path, as written (its import stays in use), was copied
+            // already: the call, path and all, is what `replace` writes, in
+            // parentheses so that a method may follow it.
+            let path: TokenStream = out
+                .drain(out.len() - (i - call.start)..)
+                .chain([tokens[i].clone()])
+                .collect();
+            let mut replaced = Group::new(
+                Delimiter::Parenthesis,
+                replace(path, &call.listener, &call.app),
+            );
+            replaced.set_span(tokens[i + 1].span());
+            out.push(TokenTree::Group(replaced));
+            i += 2;
+            continue;
+        }
+        match &tokens[i] {
+            TokenTree::Group(group) => {
+                let mut inner =
+                    Group::new(group.delimiter(), rewrite(serve, group.stream(), replace));
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
 }

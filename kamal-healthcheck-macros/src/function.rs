@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Item, ItemFn, ReturnType, Type};
+use syn::{Ident, Item, ItemFn, ReturnType, Type};
 
 use crate::errors::Message;
 
@@ -25,6 +25,8 @@ pub(crate) struct Function {
     /// How it returns a router; `None` when it cannot return one: no return
     /// type, or `()` in place of the router (`-> Result<(), E>`).
     pub(crate) returns: Option<Returns>,
+    /// The names its arguments bind, which a check may use.
+    pub(crate) inputs: Vec<Input>,
 }
 
 /// Reads the annotated item as a function that can carry the attribute.
@@ -58,6 +60,7 @@ pub(crate) fn read(item: TokenStream) -> Result<Function, syn::Error> {
     };
     let returns = ty.as_ref().and_then(returns);
     Ok(Function {
+        inputs: inputs(&function.sig),
         ty,
         item: function,
         returns,
@@ -126,4 +129,32 @@ fn head(item: &Item) -> TokenStream {
         }
         other => quote!(#other),
     }
+}
+
+/// A name a check may use: an argument of the annotated function, or a local
+/// variable of a function that serves the app.
+#[derive(Clone)]
+pub(crate) struct Input {
+    pub(crate) name: Ident,
+    /// Whether it is a reference, which no check can keep.
+    pub(crate) borrowed: bool,
+}
+
+/// The names the function's arguments bind: plain ones (`state: AppState`) and
+/// those of destructuring patterns (`AppState { db, .. }: AppState`).
+fn inputs(sig: &syn::Signature) -> Vec<Input> {
+    let mut found = Vec::new();
+    for input in &sig.inputs {
+        let syn::FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let reference = matches!(&*typed.ty, syn::Type::Reference(_));
+        for binding in crate::syntax::bindings(&typed.pat) {
+            found.push(Input {
+                name: binding.ident.clone(),
+                borrowed: reference || binding.by_ref.is_some(),
+            });
+        }
+    }
+    found
 }

@@ -1,13 +1,18 @@
 //! The `#[kamal_healthcheck]` attribute and `deploy_probe!`; use them through
 //! the `kamal-healthcheck` crate, which re-exports and documents them.
 //!
-//! An attribute goes one way through the crate: its arguments are parsed
-//! (`args`), the annotated item is read as a function (`function`) and its body
-//! into a model of the routers it returns or serves (`model`, which finds
-//! `serve` calls with `serve`), every rule runs over what was read and gives a
-//! plan or the errors (`check`, which reads deploy.yml with `deploy`), and the
-//! function is written anew from the plan (`expand`). Errors are collected and
-//! shaped as rustc's in `errors`.
+//! An attribute goes one way through the crate, each stage a job of its own:
+//! - parse: its arguments (`args`), each checked on its own;
+//! - read: the annotated item as a function, with the names its arguments
+//!   bind (`function`); its body, into a model of the routers it returns or
+//!   serves and the facts about its `serve` calls (`model`, which finds them
+//!   with `serve`); and deploy.yml with its destinations (`deploy`);
+//! - check: every rule over what was read, giving a plain-data plan or the
+//!   errors (`check`);
+//! - expand: every token the attribute writes, from the function and the
+//!   plan (`expand`).
+//!
+//! Errors are collected and shaped as rustc's in `errors`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -61,9 +66,22 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             return errors.emit(item);
         }
     };
-    let model = model::Model::read(&function.item.block);
-    match check::plan(args, &function, &model, &mut errors) {
-        Some(plan) if errors.is_empty() => expand::expand(&function, &plan, &model.serve),
+    let (model, serving) = model::read(&function.item.block);
+    let deploy = args
+        .deploy
+        .as_ref()
+        .map(|file| deploy::read(file, "`deploy`", deploy::Which::All));
+    let deploy = match &deploy {
+        None => check::DeployYml::NotRead,
+        Some(Ok(deploy)) => check::DeployYml::Read(deploy),
+        Some(Err(error)) => {
+            errors.push(error.clone());
+            check::DeployYml::Unreadable
+        }
+    };
+    match check::plan(args, &function, &model, &serving, deploy, &mut errors) {
+        Ok(plan) if errors.is_empty() => expand::expand(&function, &plan),
+        Err(check::Refused::StandIn) => errors.emit(expand::stand_in(&function)),
         _ => errors.emit(item),
     }
 }

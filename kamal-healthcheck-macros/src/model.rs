@@ -26,7 +26,7 @@ use crate::syntax::{bindings, function_path, string_literal};
 /// Index of a [`Step`] in [`Model::steps`].
 pub(crate) type StepId = usize;
 
-/// What the function body does to the routers it returns.
+/// What the function body does to the routers it returns (or serves).
 #[derive(Default)]
 pub(crate) struct Model {
     pub(crate) steps: Vec<Step>,
@@ -37,17 +37,22 @@ pub(crate) struct Model {
     /// The `?`s that return from the function itself (not from a closure or
     /// an `async` block in it).
     pub(crate) tries: Vec<syn::token::Question>,
+}
+
+/// What the function body says about serving the app: its `axum::serve`
+/// calls, and what a check written at them may use.
+pub(crate) struct Serving {
+    /// What names `axum::serve` in the body.
+    pub(crate) recogniser: Recogniser,
     /// How many `serve` calls the body holds: with any, the function serves
-    /// the app, and the chains are those of what it serves.
-    pub(crate) serve_calls: usize,
+    /// the app, and the routers of the [`Model`] are what it serves.
+    pub(crate) calls: usize,
     /// The names bound by `let` in the blocks that hold a `serve` call: the
     /// local variables a check written at the call may use.
     pub(crate) locals: Vec<Ident>,
-    /// What names `axum::serve` in the body.
-    pub(crate) serve: Recogniser,
     /// Calls of a bare `serve` with two arguments that the recogniser cannot
     /// tell are axum's.
-    pub(crate) unresolved_serve: Vec<proc_macro2::Span>,
+    pub(crate) unresolved: Vec<proc_macro2::Span>,
 }
 
 /// A value built by a chain of method calls on a root expression: its last
@@ -110,32 +115,34 @@ pub(crate) enum StepKind {
     Other(#[cfg_attr(not(test), allow(dead_code))] String),
 }
 
-impl Model {
-    /// Reads `body`, the block of the annotated function: the routers it
-    /// returns or, when it calls `axum::serve`, the services it serves (the
-    /// app before its conversion into a make-service), read inside `async`
-    /// blocks too.
-    pub(crate) fn read(body: &Block) -> Self {
-        let serve = Recogniser::new(body);
-        let serve_calls = serve.count(body.to_token_stream());
-        let mut reader = Reader {
-            serving: serve_calls > 0,
-            model: Model {
-                serve,
-                ..Model::default()
-            },
-        };
-        let (tail, _) = reader.block(body, &mut Env::default());
-        let mut model = reader.model;
-        model.serve_calls = serve_calls;
-        if serve_calls > 0 {
-            model.locals = locals(&model.serve, body);
-        } else {
-            model.returned.extend(tail);
-            model.unresolved_serve = bare_serves(body.to_token_stream());
-        }
-        model
+/// Reads `body`, the block of the annotated function: the routers it
+/// returns or, when it calls `axum::serve`, the services it serves (the app
+/// before its conversion into a make-service), read inside `async` blocks
+/// too; and the facts about its serving.
+pub(crate) fn read(body: &Block) -> (Model, Serving) {
+    let recogniser = Recogniser::new(body);
+    let calls = recogniser.count(body.to_token_stream());
+    let mut reader = Reader {
+        serving: calls > 0,
+        serve: &recogniser,
+        model: Model::default(),
+    };
+    let (tail, _) = reader.block(body, &mut Env::default());
+    let mut model = reader.model;
+    let mut serving = Serving {
+        calls,
+        locals: Vec::new(),
+        unresolved: Vec::new(),
+        recogniser: Recogniser::default(),
+    };
+    if calls > 0 {
+        serving.locals = locals(&recogniser, body);
+    } else {
+        model.returned.extend(tail);
+        serving.unresolved = bare_serves(body.to_token_stream());
     }
+    serving.recogniser = recogniser;
+    (model, serving)
 }
 
 /// Calls `serve(a, b)` of a bare `serve`, wherever they stand.
@@ -282,14 +289,15 @@ fn alternatives(value: Vec<Chain>) -> Vec<Chain> {
     kept
 }
 
-#[derive(Default)]
-struct Reader {
+struct Reader<'a> {
     model: Model,
     /// Whether the chains sought are the served ones, not the returned ones.
     serving: bool,
+    /// What names `axum::serve` in the body.
+    serve: &'a Recogniser,
 }
 
-impl Reader {
+impl Reader<'_> {
     /// Reads a block in its own scope; returns the chains of its tail value and
     /// the assignments it made to names bound outside it.
     fn block(&mut self, block: &Block, env: &mut Env) -> (Vec<Chain>, Updates) {
@@ -417,7 +425,7 @@ impl Reader {
             }
             Expr::Call(call) => {
                 if self.serving {
-                    if let Some((listener, app)) = self.model.serve.call(call) {
+                    if let Some((listener, app)) = self.serve.call(call) {
                         self.value(listener, env);
                         let served = self.value(app, env);
                         self.model.returned.extend(served);

@@ -20,7 +20,7 @@ pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
         let millis = timeout.as_millis() as u64;
         quote::quote!(.timeout(::core::time::Duration::from_millis(#millis)))
     });
-    let tracking = deploy.tracking();
+    let tracking = crate::expand::tracking(&deploy.files);
     Ok(quote::quote!({
         #tracking
         ::kamal_healthcheck::probe::Probe::new().path(#path) #timeout

@@ -9,7 +9,7 @@
 //! found in the body's tokens, so also inside `async` blocks (where
 //! `#[tokio::main]` puts the body) and macros.
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Item, Stmt, Token, UseTree};
@@ -104,14 +104,15 @@ fn imports(tree: &UseTree, path: &mut Vec<String>, found: &mut Vec<String>) {
 }
 
 /// A `serve` call recognised in tokens: `tokens[start..=i]` is its path.
-struct TokenCall {
-    start: usize,
-    listener: Expr,
-    app: Expr,
+pub(crate) struct TokenCall {
+    pub(crate) start: usize,
+    pub(crate) listener: Expr,
+    pub(crate) app: Expr,
 }
 
 impl Recogniser {
-    fn token_call(&self, tokens: &[TokenTree], i: usize) -> Option<TokenCall> {
+    /// The `serve` call whose name is `tokens[i]`, if it is one.
+    pub(crate) fn token_call(&self, tokens: &[TokenTree], i: usize) -> Option<TokenCall> {
         let TokenTree::Ident(ident) = &tokens[i] else {
             return None;
         };
@@ -153,48 +154,6 @@ impl Recogniser {
             }),
             _ => None,
         }
-    }
-
-    /// `tokens` with every `serve` call replaced by what `replace` writes for it
-    /// (the arguments, from its listener and its app).
-    pub(crate) fn rewrite(
-        &self,
-        tokens: TokenStream,
-        replace: &dyn Fn(TokenStream, &Expr, &Expr) -> TokenStream,
-    ) -> TokenStream {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
-        let mut i = 0;
-        while i < tokens.len() {
-            if let Some(call) = self.token_call(&tokens, i) {
-                // The path, as written (its import stays in use), was copied
-                // already: the call, path and all, is what `replace` writes, in
-                // parentheses so that a method may follow it.
-                let path: TokenStream = out
-                    .drain(out.len() - (i - call.start)..)
-                    .chain([tokens[i].clone()])
-                    .collect();
-                let mut replaced = Group::new(
-                    Delimiter::Parenthesis,
-                    replace(path, &call.listener, &call.app),
-                );
-                replaced.set_span(tokens[i + 1].span());
-                out.push(TokenTree::Group(replaced));
-                i += 2;
-                continue;
-            }
-            match &tokens[i] {
-                TokenTree::Group(group) => {
-                    let mut inner =
-                        Group::new(group.delimiter(), self.rewrite(group.stream(), replace));
-                    inner.set_span(group.span());
-                    out.push(TokenTree::Group(inner));
-                }
-                other => out.push(other.clone()),
-            }
-            i += 1;
-        }
-        out.into_iter().collect()
     }
 
     /// Calls `visit` on `block` and on every block within it that holds a `serve`

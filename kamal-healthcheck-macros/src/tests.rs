@@ -9,7 +9,7 @@ use crate::errors::Errors;
 use crate::model::{Model, StepKind};
 
 fn model(body: &str) -> Model {
-    Model::read(&syn::parse_str(body).expect("a block"))
+    crate::model::read(&syn::parse_str(body).expect("a block")).0
 }
 
 /// The method calls of each returned chain, by kind (`route`, `merge`,
@@ -46,8 +46,15 @@ fn check_with(args: TokenStream, body: &str) -> Vec<String> {
     let mut errors = Errors::default();
     let args = args::parse(args, &mut errors);
     let function = crate::function::read(item).unwrap();
-    let model = Model::read(&function.item.block);
-    crate::check::plan(args, &function, &model, &mut errors);
+    let (model, serving) = crate::model::read(&function.item.block);
+    let _ = crate::check::plan(
+        args,
+        &function,
+        &model,
+        &serving,
+        crate::check::DeployYml::NotRead,
+        &mut errors,
+    );
     messages(errors)
 }
 
@@ -869,8 +876,9 @@ mod serving {
             ),
             "{out}"
         );
-        let model = model(
-            "{
+        let (_, serving) = crate::model::read(
+            &syn::parse_str(
+                "{
                 let (pool, jobs) = (Pool::new(), Jobs::new());
                 let task = || {
                     let hidden = 1;
@@ -878,8 +886,10 @@ mod serving {
                 };
                 axum::serve(listener, app).await;
             }",
+            )
+            .unwrap(),
         );
-        let names: Vec<String> = model.locals.iter().map(ToString::to_string).collect();
+        let names: Vec<String> = serving.locals.iter().map(ToString::to_string).collect();
         assert_eq!(names, ["pool", "jobs", "task"]);
     }
 }
