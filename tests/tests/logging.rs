@@ -347,7 +347,7 @@ async fn healthy_probes_and_normal_requests_log_nothing() {
     assert_eq!(recorder.events().len(), 0, "{:?}", recorder.events());
 }
 
-/// The README's sample line is what tracing-subscriber's `fmt` writes for a
+/// The crate docs' sample line is what tracing-subscriber's `fmt` writes for a
 /// failed check (after the timestamp, which it shows in its own format).
 #[tokio::test]
 async fn the_readme_sample_line_is_what_fmt_writes() {

@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 use tower::Layer;
 use tower_http::validate_request::ValidateRequestHeaderLayer;
 
-/// The router function, as the README shows it: its own guard is inside.
+/// The router function, as the docs show it: its own guard is inside.
 #[kamal_healthcheck]
 fn app() -> Router {
     Router::new().route("/", get(|| async { "home" }))
@@ -637,8 +637,9 @@ async fn kamal_proxy_exchange(address: std::net::SocketAddr) -> (String, String)
     )
 }
 
-/// The README's "Check the whole app" example, run: its test fails with the
-/// message the README shows, word for word, and passes once fixed.
+/// The example of `probe`'s page (kamal-healthcheck/src/probe/mod.rs, once the
+/// README's), run as a test: it fails with the message the page shows, word for
+/// word, and passes once fixed.
 mod readme {
     use super::*;
 
@@ -658,10 +659,14 @@ mod readme {
         app().layer(from_fn(allowed_hosts_only))
     }
 
-    /// The `text` block after `marker` in the README.
+    /// The `text` block after `marker` in the docs of `probe`'s page.
     fn readme_block(marker: &str) -> String {
-        let readme = include_str!("../../README.md");
-        let after = &readme[readme.find(marker).expect("the marker is in the README")..];
+        let docs: String = include_str!("../../kamal-healthcheck/src/probe/mod.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("//!"))
+            .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
+            .collect();
+        let after = &docs[docs.find(marker).expect("the marker is on probe's page")..];
         let block = &after[after.find("```text\n").unwrap() + "```text\n".len()..];
         block[..block.find("\n```").unwrap()].to_owned()
     }
@@ -675,10 +680,7 @@ mod readme {
         .unwrap_err()
         .into_panic();
         let message = panicked.downcast_ref::<String>().unwrap();
-        assert_eq!(
-            *message,
-            readme_block("the test fails with the reason and the fix")
-        );
+        assert_eq!(*message, readme_block("fails\nwith the report's message"));
         let fixed = HealthCheckLayer::new().layer(served());
         kamal_healthcheck::probe(fixed).await.assert_healthy();
     }
