@@ -142,12 +142,12 @@ async fn rate_limiter_never_counts_the_probe() {
         assert_answered(&server, "/up").await;
     }
     assert_eq!(hits.get(), 0);
-    let statuses: Vec<u16> = futures_statuses(&server, "/", 5).await;
+    let statuses: Vec<u16> = statuses_one_after_another(&server, "/", 5).await;
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
     assert_answered(&server, "/up").await;
 }
 
-async fn futures_statuses(server: &Server, path: &str, n: usize) -> Vec<u16> {
+async fn statuses_one_after_another(server: &Server, path: &str, n: usize) -> Vec<u16> {
     let mut statuses = Vec::new();
     for _ in 0..n {
         statuses.push(probe(server.address, "GET", path).await.status);

@@ -1,0 +1,10 @@
+// An empty healthcheck path.
+use axum::Router;
+use kamal_healthcheck::kamal_healthcheck;
+
+#[kamal_healthcheck(path = "")]
+fn empty() -> Router { Router::new() }
+
+fn main() {
+    let _ = empty();
+}

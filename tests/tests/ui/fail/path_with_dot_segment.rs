@@ -1,0 +1,10 @@
+// A healthcheck path with a `.` segment.
+use axum::Router;
+use kamal_healthcheck::kamal_healthcheck;
+
+#[kamal_healthcheck(path = "/up/.")]
+fn dot() -> Router { Router::new() }
+
+fn main() {
+    let _ = dot();
+}
