@@ -29,7 +29,7 @@ pub const KINDS: [&str; 2] = ["normal", "healthcheck"];
 
 async fn allowed_hosts_only(request: Request, next: Next) -> Response {
     match request.headers().get(HOST) {
-        Some(host) if host == "example.com" => next.run(request).await,
+        Some(host) if host == crate::ALLOWED_HOST => next.run(request).await,
         _ => (StatusCode::BAD_REQUEST, "unknown host").into_response(),
     }
 }
@@ -76,8 +76,8 @@ pub fn annotated() -> Router {
 
 pub fn request(kind: &str) -> Request {
     let (path, host) = match kind {
-        "normal" => ("/users/42", "example.com"),
-        _ => ("/up", "7c7168a662c1:80"),
+        "normal" => ("/users/42", crate::ALLOWED_HOST),
+        _ => ("/up", crate::CONTAINER_HOST),
     };
     http::Request::get(path)
         .header(HOST, host)
