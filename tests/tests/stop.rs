@@ -226,16 +226,15 @@ fn a_request_in_flight_is_answered_before_the_app_stops() {
     );
 }
 
-#[test]
-fn a_request_that_never_ends_is_cut_at_the_deadline_before_sigkill() {
-    let Some(app) = App::start("handled") else {
-        return;
-    };
+/// Starts the app in `mode`, sends it a request that never ends and SIGTERM,
+/// and returns its log once the deadline (1 s, before the SIGKILL that a
+/// `stop_timeout` of 2 s says) has cut it, and the unanswered response.
+fn cut_at_the_deadline(mode: &str) -> Option<(String, std::io::Result<String>)> {
+    let app = App::start(mode)?;
     let response = app.send("/hang");
     app.line("hang started");
     let sent = Instant::now();
     app.signal("TERM");
-    // The deadline is 1 s, before the SIGKILL that `stop_timeout = "2s"` says.
     if !app.exits_within(Duration::from_millis(1800)) {
         app.fail("not cut before SIGKILL");
     }
@@ -244,8 +243,15 @@ fn a_request_that_never_ends_is_cut_at_the_deadline_before_sigkill() {
         took >= Duration::from_millis(950),
         "cut before the deadline: {took:?}"
     );
-    assert!(response.join().unwrap().unwrap_or_default().is_empty());
-    let log = app.finish();
+    Some((app.finish(), response.join().unwrap()))
+}
+
+#[test]
+fn a_request_that_never_ends_is_cut_at_the_deadline_before_sigkill() {
+    let Some((log, response)) = cut_at_the_deadline("handled") else {
+        return;
+    };
+    assert!(response.unwrap_or_default().is_empty());
     let stopped = logged(&log, "the app has stopped at the deadline");
     assert!(
         stopped.contains("cutting 1 connection with a request still running"),
@@ -323,23 +329,10 @@ fn hand_placed_layer_users_stop_with_one_call() {
 
 #[test]
 fn hand_placed_layer_users_are_cut_at_the_deadline_too() {
-    let Some(app) = App::start("layer") else {
+    // The process ends where the deadline cuts it: serving never returns.
+    let Some((log, _)) = cut_at_the_deadline("layer") else {
         return;
     };
-    let response = app.send("/hang");
-    app.line("hang started");
-    let sent = Instant::now();
-    app.signal("TERM");
-    if !app.exits_within(Duration::from_millis(1800)) {
-        app.fail("not cut before SIGKILL");
-    }
-    assert!(
-        sent.elapsed() >= Duration::from_millis(950),
-        "cut before the deadline"
-    );
-    drop(response);
-    // The process ends where the deadline cuts it: serving never returns.
-    let log = app.finish();
     logged(&log, "the app has stopped at the deadline");
 }
 
