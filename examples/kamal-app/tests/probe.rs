@@ -275,3 +275,66 @@ fn under_kamal_the_log_says_what_is_probed_and_what_it_cannot_reach() {
         "{log}"
     );
 }
+
+/// `docker stop` as Kamal runs it after the cut-over: the app is PID 1 of its
+/// container (here of a PID namespace of its own, `unshare --pid --fork`, as
+/// root), which gets only the signals it handles, and SIGTERM stops it at
+/// once, not at Docker's SIGKILL 10 s later. Skipped where no PID namespace
+/// can be made.
+#[tokio::test]
+async fn docker_stop_stops_it_at_once() {
+    let made = Command::new("unshare")
+        .args(["--pid", "--fork", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !made {
+        eprintln!("skipped: `unshare --pid --fork` cannot make a PID namespace here");
+        return;
+    }
+    let (_socket, database) = database();
+    let mut unshare = Command::new("unshare")
+        .args(["--pid", "--fork", env!("CARGO_BIN_EXE_kamal-app-example")])
+        .env("BIND_ADDRESS", "127.0.0.1")
+        .env("PORT", "0")
+        .env("DATABASE_ADDR", database.to_string())
+        .env("ALLOWED_HOSTS", APP_HOST)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the app starts");
+    let mut log = BufReader::new(unshare.stdout.take().unwrap()).lines();
+    let address: SocketAddr = loop {
+        let line = log
+            .next()
+            .expect("the app exits before it listens")
+            .unwrap();
+        if let Some((_, address)) = line.split_once(" listening address=") {
+            break address.trim().parse().unwrap();
+        }
+    };
+    // Serving, and so listening for signals, once it answers.
+    let (status, _) = get(address, "/", APP_HOST).await;
+    assert_eq!(status, 200);
+    let id = unshare.id();
+    let children = std::fs::read_to_string(format!("/proc/{id}/task/{id}/children")).unwrap();
+    let pid = children.trim().to_owned();
+    let sent = std::time::Instant::now();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = log.map_while(Result::ok).collect();
+    let status = unshare.wait().unwrap();
+    let took = sent.elapsed();
+    assert!(status.success(), "{status}: {rest:#?}");
+    assert!(
+        took < std::time::Duration::from_millis(500),
+        "stopped after {took:?}"
+    );
+    assert!(
+        rest.iter().any(|line| line.contains("SIGTERM received")),
+        "{rest:#?}"
+    );
+    assert!(
+        rest.iter().any(|line| line.contains("the app has stopped")),
+        "{rest:#?}"
+    );
+}
