@@ -27,13 +27,6 @@ pub const VARIANTS: [&str; 6] = [
 /// The requests: a normal one to a route with a path parameter, and kamal-proxy's probe.
 pub const KINDS: [&str; 2] = ["normal", "healthcheck"];
 
-async fn allowed_hosts_only(request: Request, next: Next) -> Response {
-    match request.headers().get(HOST) {
-        Some(host) if host == crate::ALLOWED_HOST => next.run(request).await,
-        _ => (StatusCode::BAD_REQUEST, "unknown host").into_response(),
-    }
-}
-
 /// The ten lines users would otherwise write: an outermost middleware answering `/up`.
 async fn answer_up(request: Request, next: Next) -> Response {
     if request.uri().path() == "/up" {
@@ -62,7 +55,7 @@ pub fn bare() -> Router {
         .route("/", get(|| async { "home" }))
         .route("/users/{id}", get(|| async { "user" }))
         .route("/about", get(|| async { "about" }))
-        .layer(from_fn(allowed_hosts_only))
+        .layer(from_fn(crate::allowed_host_or_400))
 }
 
 #[kamal_healthcheck]
@@ -71,7 +64,7 @@ pub fn annotated() -> Router {
         .route("/", get(|| async { "home" }))
         .route("/users/{id}", get(|| async { "user" }))
         .route("/about", get(|| async { "about" }))
-        .layer(from_fn(allowed_hosts_only))
+        .layer(from_fn(crate::allowed_host_or_400))
 }
 
 pub fn request(kind: &str) -> Request {
