@@ -54,13 +54,17 @@ pub(crate) fn begin<B, R>(request: &Request<R>, readiness: Option<&Arc<Readiness
 where
     B: From<&'static str> + From<String>,
 {
-    crate::waiting::probed();
     let method = request.method();
     let head = *method == Method::HEAD;
     let asked = Asked {
         head,
         mark: request.extensions().get::<Probing>().is_some(),
     };
+    // A marked request is the process's own (`probe`, the start-up
+    // question), not kamal-proxy's.
+    if !asked.mark {
+        crate::waiting::probed();
+    }
     if !(head || *method == Method::GET) {
         return Answering::ready(not_allowed(asked));
     }
@@ -114,7 +118,9 @@ fn respond<B>(status: StatusCode, text: Text, asked: Asked) -> Response<B>
 where
     B: From<&'static str> + From<String>,
 {
-    crate::waiting::answered(status);
+    if !asked.mark {
+        crate::waiting::answered(status);
+    }
     let length = text.content_length();
     let body = if asked.head {
         B::from("")

@@ -31,7 +31,8 @@ static WATCHING: AtomicBool = AtomicBool::new(false);
 #[cfg(feature = "tokio")]
 static STARTED: AtomicBool = AtomicBool::new(false);
 
-/// A request for the healthcheck path arrived: kamal-proxy found it.
+/// A request for the healthcheck path arrived from outside the process (not
+/// `probe`'s, nor the start-up question's): kamal-proxy found it.
 #[inline]
 pub(crate) fn probed() {
     if !PROBED.load(Ordering::Relaxed) {

@@ -142,6 +142,20 @@ fn a_probe_that_never_comes_is_an_error_with_where_it_should_come() {
     assert_eq!(app.lines_with("about to fail").len(), 1);
 }
 
+/// An in-process probe (`kamal_healthcheck::probe` in `main` before serving)
+/// is not kamal-proxy's: the watch still says that no probe came.
+#[test]
+fn an_in_process_probe_is_not_kamal_proxys() {
+    let mut app = App::start("probed_in_process", true);
+    let line = app.until("no probe has reached the app");
+    assert!(line.contains("ERROR"), "{line}");
+    let line = app.until("the deploy is about to fail");
+    assert!(
+        line.contains("no request for it has reached the app"),
+        "{line}"
+    );
+}
+
 #[tokio::test]
 async fn nothing_is_said_when_the_probe_comes_and_is_answered() {
     let mut app = App::start("plain", true);

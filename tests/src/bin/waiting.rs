@@ -2,8 +2,9 @@
 //! "1500ms")]`, for the tests of what it says while a deploy waits for it
 //! (`tests/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
 //! answers `/healthz`), `failing` (a check that fails), `gated` (a start-up
-//! gate never opened) or `roles` (`config/roles.yml`, whose `jobs` role
-//! kamal-proxy does not serve). It logs through `tracing_subscriber::fmt` on stderr, at
+//! gate never opened), `roles` (`config/roles.yml`, whose `jobs` role
+//! kamal-proxy does not serve) or `probed_in_process` (the router probed with
+//! `kamal_healthcheck::probe` before it is served). It logs through `tracing_subscriber::fmt` on stderr, at
 //! `DEBUG`, and prints its address.
 
 use std::io::Write;
@@ -52,6 +53,19 @@ async fn roles() -> std::io::Result<()> {
     axum::serve(listener().await?, app()).await
 }
 
+/// A router function with the attribute, probed in-process in `main` before
+/// it is served, as the docs suggest: that probe is not kamal-proxy's.
+#[kamal_healthcheck]
+fn routes() -> Router {
+    app()
+}
+
+#[kamal_healthcheck(deploy_timeout = "1500ms")]
+async fn probed_in_process() -> std::io::Result<()> {
+    kamal_healthcheck::probe(routes()).await.assert_healthy();
+    axum::serve(listener().await?, routes()).await
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
@@ -64,6 +78,7 @@ async fn main() -> std::io::Result<()> {
         Ok("failing") => failing().await,
         Ok("gated") => gated(StartupGate::new()).await,
         Ok("roles") => roles().await,
+        Ok("probed_in_process") => probed_in_process().await,
         _ => plain().await,
     }
 }
