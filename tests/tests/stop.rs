@@ -176,19 +176,26 @@ fn logged<'a>(log: &'a str, text: &str) -> &'a str {
     found[0]
 }
 
-#[test]
-fn an_idle_app_stops_within_half_a_second_of_sigterm() {
-    let Some(app) = App::start("handled") else {
-        return;
-    };
+/// Starts the app in `mode`, idle, sends it `signal`, and returns its log
+/// once it has stopped (within 0.5 s) and its function has returned, with
+/// how long it took.
+fn stopped_by(mode: &str, signal: &str) -> Option<(String, Duration)> {
+    let app = App::start(mode)?;
     let sent = Instant::now();
-    app.signal("TERM");
+    app.signal(signal);
     if !app.exits_within(Duration::from_millis(500)) {
-        app.fail("still running 0.5 s after SIGTERM");
+        app.fail(&format!("still running 0.5 s after SIG{signal}"));
     }
     let took = sent.elapsed();
     app.line("returned");
-    let log = app.finish();
+    Some((app.finish(), took))
+}
+
+#[test]
+fn an_idle_app_stops_within_half_a_second_of_sigterm() {
+    let Some((log, took)) = stopped_by("handled", "TERM") else {
+        return;
+    };
     let begins = logged(&log, "SIGTERM received");
     assert!(begins.contains(" INFO "), "{begins}");
     assert!(
@@ -208,6 +215,8 @@ fn a_request_in_flight_is_answered_before_the_app_stops() {
     let Some(app) = App::start("handled") else {
         return;
     };
+    // The server the attribute stops still has axum's `local_addr`.
+    assert_eq!(app.line("served at "), format!("served at {}", app.address));
     let response = app.send("/slow");
     app.line("slow started");
     app.signal("TERM");
@@ -281,29 +290,18 @@ fn a_second_signal_cuts_at_once() {
 
 #[test]
 fn an_own_shutdown_future_that_awaits_only_ctrl_c_stops_on_sigterm_too() {
-    let Some(app) = App::start("ctrl_c") else {
+    let Some((log, _)) = stopped_by("ctrl_c", "TERM") else {
         return;
     };
-    app.signal("TERM");
-    if !app.exits_within(Duration::from_millis(500)) {
-        app.fail("SIGTERM did not stop it");
-    }
-    app.line("returned");
-    app.finish();
+    logged(&log, "SIGTERM received");
 }
 
 #[test]
 fn the_app_s_own_ctrl_c_still_stops_it() {
-    let Some(app) = App::start("ctrl_c") else {
+    // Both the app's future and the attribute hear it; either may say so.
+    let Some((log, _)) = stopped_by("ctrl_c", "INT") else {
         return;
     };
-    app.signal("INT");
-    if !app.exits_within(Duration::from_millis(500)) {
-        app.fail("Ctrl-C did not stop it");
-    }
-    app.line("returned");
-    // Both the app's future and the attribute hear it; either may say so.
-    let log = app.finish();
     let begins = log
         .lines()
         .filter(|line| {
@@ -315,15 +313,9 @@ fn the_app_s_own_ctrl_c_still_stops_it() {
 
 #[test]
 fn hand_placed_layer_users_stop_with_one_call() {
-    let Some(app) = App::start("layer") else {
+    let Some((log, _)) = stopped_by("layer", "TERM") else {
         return;
     };
-    app.signal("TERM");
-    if !app.exits_within(Duration::from_millis(500)) {
-        app.fail("still running 0.5 s after SIGTERM");
-    }
-    app.line("returned");
-    let log = app.finish();
     logged(&log, "SIGTERM received");
 }
 

@@ -6,7 +6,8 @@
 //! app's own shutdown future awaiting only Ctrl-C), `unhandled` (`signals =
 //! false`, as every app was before) or `layer` (`HealthCheckLayer` by hand,
 //! stopped by `stop_signal()` with a `stop_timeout` of 2 s). It logs through `tracing_subscriber::fmt`
-//! on stderr, prints its address, and `returned` once serving has returned.
+//! on stderr, prints its address (again from the server's `local_addr` in
+//! `handled`), and `returned` once serving has returned.
 
 use std::io::Write;
 use std::time::Duration;
@@ -53,7 +54,10 @@ async fn bind() -> std::io::Result<tokio::net::TcpListener> {
 #[kamal_healthcheck(stop_timeout = "2s")]
 async fn handled() -> std::io::Result<()> {
     let listener = bind().await?;
-    axum::serve(listener, app()).await
+    // What `axum::serve` gives still has its `local_addr`.
+    let server = axum::serve(listener, app());
+    say(&format!("served at {}", server.local_addr()?));
+    server.await
 }
 
 #[kamal_healthcheck(stop_timeout = "2s")]
