@@ -475,7 +475,10 @@ fn rewrite(
                 Delimiter::Parenthesis,
                 replace(path, &call.listener, &call.app),
             );
-            replaced.set_span(tokens[i + 1].span());
+            // At the call's place, but the expansion's own: parentheses the
+            // user did not write draw no `unused_parens` warning
+            // (`let server = axum::serve(..);`).
+            replaced.set_span(Span::mixed_site().located_at(tokens[i + 1].span()));
             out.push(TokenTree::Group(replaced));
             i += 2;
             continue;
