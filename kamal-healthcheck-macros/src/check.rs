@@ -148,8 +148,7 @@ pub(crate) fn plan(
     hand_placed(body, &deployed.path, deployed.explicit, errors);
     routes_at_path(model, &deployed.path, errors);
     let readiness = readiness(&args, function, serving, deployed.timeout, errors);
-    let stop_timeout = stop_timeout(&args, &form, errors)
-        .map(|given| deployed.stop_timeout.or(given).unwrap_or(STOP_TIMEOUT));
+    let stop_timeout = stop_timeout(&args, &form, deployed.stop_timeout, errors);
     let deploy_timeout = deployed
         .deploy_timeout
         .or(args.deploy_timeout.as_ref().map(|(_, timeout)| *timeout))
@@ -170,11 +169,16 @@ pub(crate) fn plan(
     })
 }
 
-/// Whether the function serves and handles the signals (`signals = false`
-/// says it does not), with the `stop_timeout` given, if any; the stop
-/// arguments on a function that only builds the router are errors, as it
-/// serves nothing.
-fn stop_timeout(args: &Args, form: &Form, errors: &mut Errors) -> Option<Option<Duration>> {
+/// `docker stop`'s timeout, when the function serves and handles the
+/// signals (`signals = false` says it does not): deploy.yml's (`deployed`),
+/// the argument's, or Docker's 10 s. The stop arguments on a function that
+/// only builds the router are errors, as it serves nothing.
+fn stop_timeout(
+    args: &Args,
+    form: &Form,
+    deployed: Option<Duration>,
+    errors: &mut Errors,
+) -> Option<Duration> {
     let handled = args.signals.as_ref().is_none_or(|signals| signals.value);
     if let Form::Returns(_) = form {
         let given = [
@@ -218,7 +222,8 @@ fn stop_timeout(args: &Args, form: &Form, errors: &mut Errors) -> Option<Option<
         }
         return None;
     }
-    Some(args.stop_timeout.as_ref().map(|(_, timeout)| *timeout))
+    let given = args.stop_timeout.as_ref().map(|(_, timeout)| *timeout);
+    Some(deployed.or(given).unwrap_or(STOP_TIMEOUT))
 }
 
 /// The attribute written twice on one function: each would install a
