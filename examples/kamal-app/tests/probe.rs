@@ -34,14 +34,12 @@ impl App {
     /// Starts the app with its database at `database`, and waits for it to log
     /// the address it listens on.
     fn start(database: SocketAddr) -> Self {
-        let mut process = Command::new(env!("CARGO_BIN_EXE_kamal-app-example"))
-            .env("BIND_ADDRESS", "127.0.0.1")
-            .env("PORT", "0")
-            .env("DATABASE_ADDR", database.to_string())
-            .env("ALLOWED_HOSTS", APP_HOST)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the app starts");
+        let mut process = with_settings(
+            &mut Command::new(env!("CARGO_BIN_EXE_kamal-app-example")),
+            database,
+        )
+        .spawn()
+        .expect("the app starts");
         let mut log = BufReader::new(process.stdout.take().unwrap()).lines();
         let address = loop {
             let line = log
@@ -74,6 +72,17 @@ impl App {
             ),
         }
     }
+}
+
+/// `command` with the app's settings for the tests: on 127.0.0.1, any free
+/// port, its database at `database`, its log piped.
+fn with_settings(command: &mut Command, database: SocketAddr) -> &mut Command {
+    command
+        .env("BIND_ADDRESS", "127.0.0.1")
+        .env("PORT", "0")
+        .env("DATABASE_ADDR", database.to_string())
+        .env("ALLOWED_HOSTS", APP_HOST)
+        .stdout(Stdio::piped())
 }
 
 impl Drop for App {
@@ -293,15 +302,12 @@ async fn docker_stop_stops_it_at_once() {
         return;
     }
     let (_socket, database) = database();
-    let mut unshare = Command::new("unshare")
-        .args(["--pid", "--fork", env!("CARGO_BIN_EXE_kamal-app-example")])
-        .env("BIND_ADDRESS", "127.0.0.1")
-        .env("PORT", "0")
-        .env("DATABASE_ADDR", database.to_string())
-        .env("ALLOWED_HOSTS", APP_HOST)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the app starts");
+    let mut unshare = with_settings(
+        Command::new("unshare").args(["--pid", "--fork", env!("CARGO_BIN_EXE_kamal-app-example")]),
+        database,
+    )
+    .spawn()
+    .expect("the app starts");
     let mut log = BufReader::new(unshare.stdout.take().unwrap()).lines();
     let address: SocketAddr = loop {
         let line = log

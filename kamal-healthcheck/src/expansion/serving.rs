@@ -107,14 +107,14 @@ impl<S, M, B> Served<S, M, B> {
         self.open = Some(open.clone());
         self
     }
-}
 
-impl<S, M, B> Served<S, M, B> {
     /// Says at start-up what kamal-proxy will probe and where the app answers
     /// it (an `INFO` event under the target `kamal_healthcheck`), and, when
     /// the app runs in a container Kamal started, says as an `ERROR` when
     /// kamal-proxy cannot reach the listener: a loopback `address`, or a port
-    /// other than deploy.yml's `app_port`. The app serves either way.
+    /// other than deploy.yml's `app_port`; for a role kamal-proxy serves
+    /// (`proxied`), it starts the watch of the deploy, which lasts
+    /// `deploy_timeout`. The app serves either way.
     pub fn listening(
         self,
         address: Option<SocketAddr>,
