@@ -29,6 +29,22 @@ use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+/// What the crate docs say of tonic's server: behind `any_body()`, and
+/// stopped by `stop_signal()` given to `serve_with_shutdown`. Compiled, which
+/// is what is claimed; not run, since it would handle the test process's own
+/// SIGINT from then on (the stop itself is run as PID 1 in `tests/stop.rs`).
+#[allow(dead_code)]
+async fn a_tonic_server_takes_stop_signal(address: std::net::SocketAddr) {
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(HealthCheckLayer::new().any_body())
+        .add_service(health)
+        .serve_with_shutdown(address, kamal_healthcheck::stop_signal())
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_tonic_server_answers_kamal_proxy_and_grpc_on_one_port() {
     let (_reporter, health) = tonic_health::server::health_reporter();
