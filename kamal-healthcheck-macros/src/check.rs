@@ -14,8 +14,9 @@
 //! return, the attribute written twice, a `path`, timeout or stop argument
 //! that disagrees with deploy.yml, a check deadline that does not end before
 //! the timeout in force, a check that uses `self` or a borrowed input, the
-//! stop arguments on a function that does not serve, a `HealthCheckLayer`
-//! placed by hand, and a route of the app's own at the healthcheck path.
+//! stop arguments on a function that does not serve, and a route of the
+//! app's own at the healthcheck path. (A healthcheck placed by hand is
+//! decided by its type, which only rustc knows: see `expand::inspect`.)
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -144,8 +145,6 @@ pub(crate) fn plan(
         DeployYml::NotRead => None,
     };
     let deployed = deployed(&args, deploy, errors);
-    let body = function.item.block.to_token_stream();
-    hand_placed(body, &deployed.path, deployed.explicit, errors);
     routes_at_path(model, &deployed.path, errors);
     let readiness = readiness(&args, function, serving, deployed.timeout, errors);
     let stop_timeout = stop_timeout(&args, &form, deployed.stop_timeout, errors);
@@ -324,8 +323,6 @@ fn form(function: &Function, serving: &Serving) -> Result<Form, syn::Error> {
 /// What deploy.yml (or the arguments) say about the path and timeout.
 struct Deployed<'a> {
     path: String,
-    /// Whether the path is stated (by `path` or deploy.yml), not the default.
-    explicit: bool,
     /// The files read, which the build reruns for.
     files: Vec<PathBuf>,
     /// deploy.yml's timeout, with the `deploy` literal.
@@ -346,7 +343,6 @@ fn deployed<'a>(args: &'a Args, deploy: Option<&Deploy>, errors: &mut Errors) ->
                 .path
                 .as_ref()
                 .map_or_else(|| DEFAULT_PATH.to_owned(), LitStr::value),
-            explicit: args.path.is_some(),
             files: Vec::new(),
             timeout: None,
             deploy_timeout: None,
@@ -420,7 +416,6 @@ fn deployed<'a>(args: &'a Args, deploy: Option<&Deploy>, errors: &mut Errors) ->
         unproxied: Some(deploy.unproxied.clone()),
         app_port: Some((deploy.app_port, deploy.destinations.clone())),
         path: deploy.path.clone(),
-        explicit: true,
     }
 }
 
@@ -571,37 +566,6 @@ fn captures(future: &Expr, inputs: &[Input]) -> Result<Vec<Ident>, syn::Error> {
         }
     }
     Ok(captured)
-}
-
-/// Every `HealthCheckLayer` named in the body, wherever it stands (in a
-/// closure, a macro, behind `#[cfg]`, given a constant path): the attribute
-/// installs the healthcheck itself, and a layer placed by hand beside it is at
-/// best redundant, and at worst answers with other settings, or never sees the
-/// probe while guards ahead of it do. (A layer under another name is found by
-/// rustc in the expansion: see `__private::Inspect`.)
-fn hand_placed(body: TokenStream, path: &str, explicit: bool, errors: &mut Errors) {
-    let default = if explicit { "" } else { " (its default)" };
-    for token in crate::syntax::sequences(body).flatten() {
-        let TokenTree::Ident(ident) = token else {
-            continue;
-        };
-        if ident == "HealthCheckLayer" {
-            errors.push(hand_placed_layer(path, default).at(ident.span()));
-        }
-    }
-}
-
-/// The error for a `HealthCheckLayer` placed by hand in an annotated function.
-fn hand_placed_layer(path: &str, default: &str) -> Message {
-    Message::new(
-        "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`",
-        format!(
-            "the attribute answers {path:?}{default} ahead of everything this function adds; \
-             this layer's settings would never be used, or it would answer in its place"
-        ),
-        "remove this layer, and give its path and checks to the attribute: \
-         `#[kamal_healthcheck(path = \"/healthz\", check(db = ..))]`",
-    )
 }
 
 /// Routes of the app's own at the healthcheck path, in every router the body

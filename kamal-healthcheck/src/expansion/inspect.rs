@@ -51,7 +51,7 @@ impl<S, M> Inspect<HealthCheck<S, M>> {
 /// hand beside the attribute.
 #[diagnostic::on_unimplemented(
     message = "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`",
-    label = "a healthcheck placed by hand, under another name",
+    label = "a healthcheck placed by hand",
     note = "the attribute answers the probe ahead of everything this function adds; this layer's settings and checks would never be used",
     note = "to fix it, remove this layer and give its path and checks to the attribute: `#[kamal_healthcheck(path = \"/healthz\", check(db = ..))]`"
 )]
