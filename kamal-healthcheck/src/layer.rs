@@ -368,13 +368,13 @@ impl<M> HealthCheckLayer<M> {
         self.configure(|config| config.timer = Some(Arc::new(timer)))
     }
 
-    /// The readiness configuration, shared by every service this layer makes.
     /// The same layer, answering with `readiness` (another layer's checks).
     pub(crate) fn with_readiness(mut self, readiness: Arc<Readiness>) -> Self {
         self.readiness = Some(readiness);
         self
     }
 
+    /// The readiness configuration, shared by every service this layer makes.
     pub(crate) fn readiness(&self) -> Option<&Arc<Readiness>> {
         self.readiness.as_ref()
     }

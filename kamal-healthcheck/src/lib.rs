@@ -507,7 +507,8 @@ pub use timer::TokioTimer;
 /// unknown or repeated argument, a path no probe can match, a deadline that
 /// does not end before the timeout, a route of the app's own at the healthcheck
 /// path (also under a `nest` prefix or in a merged router, where the body shows
-/// it), a `HealthCheckLayer` placed by hand beside it (under any name), a `?` in
+/// it), a `HealthCheckLayer` placed by hand beside it (decided by its type,
+/// under any name), a `?` in
 /// a function that returns `Router` (which has no error to return), the
 /// attribute written twice, and a function that neither returns a router nor
 /// calls `axum::serve`. The repository's `tests/tests/ui/fail/` holds each one,
@@ -539,9 +540,11 @@ pub use timer::TokioTimer;
 ///   the attribute does not swap the panic hook).
 /// - The attribute on the router function with readiness checks and on the
 ///   function that serves it: the serving form answers with the router
-///   function's checks when the router was built on the same thread as the
-///   `serve` call (as in `main`); built in a task that moved between threads,
-///   they are not found, and the serving form answers without them.
+///   function's checks, wherever the router is served on the same tokio
+///   runtime (in `main`, in a task on another thread). With two apps served
+///   there (an admin router and the app, in one `join!`), which checks are
+///   whose cannot be told: the probe gets `503` and an `ERROR` says to give
+///   the checks to the attribute on the function that serves.
 /// - Reassignments in branches and loops (`if https { app = app.route(..) }`)
 ///   are followed as alternatives, up to 64 per router; past that, the rest are
 ///   not checked.
@@ -557,10 +560,11 @@ pub use timer::TokioTimer;
 ///   from a function of the app's own called `serve`, so it is not taken for
 ///   axum's: the attribute then says, on that call, to write `axum::serve(..)`
 ///   or to put the attribute on the function that does. A `HealthCheckLayer`
-///   placed by hand beside the attribute is an error under any name (`use .. as
-///   ..`, a crate alias, a re-export, a type alias): rustc reports it, on its
-///   tokens, where it is given to `.layer(..)` or `.route_layer(..)`, or where
-///   it is served.
+///   placed by hand beside the attribute is an error decided by its type,
+///   under any name (`use .. as ..`, a crate alias, a re-export, a type
+///   alias): rustc reports it, on its tokens, where it is given to
+///   `.layer(..)` or `.route_layer(..)`, or where it is served. A type of the
+///   app's own that is also called `HealthCheckLayer` is not refused.
 /// - axum's graceful shutdown waits for the requests in flight, not for
 ///   upgraded (WebSocket) connections, which it no longer tracks: they end when
 ///   the app does.

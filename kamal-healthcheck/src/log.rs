@@ -298,6 +298,35 @@ pub(crate) fn own_route(path: &str, status: http::StatusCode) {
     eprintln!("kamal_healthcheck: error: {message}");
 }
 
+/// The checks of router functions' attributes at `path` that cannot be tied
+/// to one of the apps served there (an `ERROR`; without the `tracing`
+/// feature, on stderr). Returns the error the healthcheck then answers with.
+pub(crate) fn pairing_ambiguous(path: &str, offers: usize, servings: usize) -> String {
+    let calls = match servings {
+        1 => "one `axum::serve` call".to_owned(),
+        n => format!("{n} `axum::serve` calls"),
+    };
+    let routers = match offers {
+        1 => "one router function's attribute has".to_owned(),
+        n => format!("{n} router functions' attributes have"),
+    };
+    let message = format!(
+        "#[kamal_healthcheck] cannot tell which app's readiness checks are which: {calls} \
+         with the attribute answer {path}, and {routers} checks for it; the healthcheck \
+         answers 503 rather than 200 without them; give the checks to the attribute on the \
+         function that serves (`#[kamal_healthcheck(check(db = ..))]`), with each app served \
+         by a function of its own"
+    );
+    #[cfg(feature = "tracing")]
+    tracing::error!(target: "kamal_healthcheck", path, offers, servings, "{message}");
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: error: {message}");
+    format!(
+        "the checks of the router function's attribute cannot be tied to one app served at \
+         {path} (see the ERROR at start-up)"
+    )
+}
+
 /// A healthcheck inside what the attribute serves (a `HealthCheckLayer` placed
 /// by hand where the attribute cannot see it by name or type: inside
 /// `Shared`, an `option_layer`) answers the path: its checks never run (an

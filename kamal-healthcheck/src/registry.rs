@@ -1,11 +1,10 @@
 //! What the healthchecks of this process note about themselves, for one
 //! another: the checks a router function's attribute offers to the
-//! attribute on the function that serves (on this thread), the paths at
+//! attribute on the function that serves (on the same runtime), the paths at
 //! which a router function's attribute installed its route, and the paths a
 //! serving function's attribute answers around what it serves (for
 //! [`probe`](fn@crate::probe)'s report). Each is noted once, at start-up.
 
-use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
 use crate::readiness::Readiness;
@@ -30,35 +29,121 @@ pub(crate) fn served_around(path: &str) -> bool {
         .any(|known| known == path)
 }
 
-thread_local! {
-    /// The checks of the routes `#[kamal_healthcheck]` installed in router
-    /// functions on this thread, by path, not yet taken by a serving form.
-    static OFFERED: RefCell<Vec<(String, Weak<Readiness>)>> = const { RefCell::new(Vec::new()) };
+/// The tokio runtime the caller runs on, if any: what ties a router function's
+/// checks to the serving form that serves its router (each `#[tokio::test]`
+/// has a runtime of its own, so tests running side by side stay apart).
+#[cfg(feature = "tokio")]
+type Runtime = Option<tokio::runtime::Id>;
+#[cfg(not(feature = "tokio"))]
+type Runtime = Option<std::convert::Infallible>;
+
+fn runtime() -> Runtime {
+    #[cfg(feature = "tokio")]
+    return tokio::runtime::Handle::try_current()
+        .ok()
+        .map(|handle| handle.id());
+    #[cfg(not(feature = "tokio"))]
+    None
 }
+
+/// The checks of a route the attribute installed in a router function, not
+/// yet taken by a serving form.
+struct Offer {
+    path: String,
+    readiness: Weak<Readiness>,
+    /// Built outside any runtime: any runtime's serving form may take it.
+    runtime: Runtime,
+}
+
+/// A serving form: `axum::serve(..)` in a function with the attribute.
+struct Serving {
+    path: String,
+    runtime: Runtime,
+    alive: Weak<()>,
+}
+
+static OFFERED: std::sync::Mutex<Vec<Offer>> = std::sync::Mutex::new(Vec::new());
+static SERVING: std::sync::Mutex<Vec<Serving>> = std::sync::Mutex::new(Vec::new());
 
 /// Offers the checks of a route installed at `path` to the serving form.
 pub(crate) fn offer(path: &str, readiness: &Arc<Readiness>) {
-    OFFERED.with(|offered| {
-        let mut offered = offered.borrow_mut();
-        offered.retain(|(_, readiness)| readiness.strong_count() > 0);
-        offered.push((path.to_owned(), Arc::downgrade(readiness)));
+    let mut offered = crate::outcome::lock(&OFFERED);
+    offered.retain(|offer| offer.readiness.strong_count() > 0);
+    offered.push(Offer {
+        path: path.to_owned(),
+        readiness: Arc::downgrade(readiness),
+        runtime: runtime(),
     });
 }
 
-/// Takes the checks offered at `path` (all of them go; the first still in
-/// use is returned).
-pub(crate) fn take_offered(path: &str) -> Option<Arc<Readiness>> {
-    OFFERED.with(|offered| {
-        let mut taken = None;
-        offered.borrow_mut().retain(|(at, readiness)| {
-            if at != path {
-                return true;
-            }
-            taken = taken.take().or_else(|| readiness.upgrade());
-            false
-        });
-        taken
-    })
+/// Whether `offer` is one a serving form at `path` on `runtime` may take.
+fn takes(offer: &Offer, path: &str, runtime: &Runtime) -> bool {
+    offer.path == path
+        && offer.readiness.strong_count() > 0
+        && (offer.runtime.is_none() || offer.runtime == *runtime)
+}
+
+/// Whether a router function on this runtime offered checks at `path`.
+pub(crate) fn offered(path: &str) -> bool {
+    let runtime = runtime();
+    crate::outcome::lock(&OFFERED)
+        .iter()
+        .any(|offer| takes(offer, path, &runtime))
+}
+
+/// Notes a serving form at `path`; it counts while the token lives.
+pub(crate) fn serving(path: &str) -> Arc<()> {
+    let alive = Arc::new(());
+    let mut serving = crate::outcome::lock(&SERVING);
+    serving.retain(|serving| serving.alive.strong_count() > 0);
+    serving.push(Serving {
+        path: path.to_owned(),
+        runtime: runtime(),
+        alive: Arc::downgrade(&alive),
+    });
+    alive
+}
+
+/// What a serving form without checks of its own answers with.
+pub(crate) enum Pairing {
+    /// No router function offered checks at its path.
+    Alone,
+    /// The checks of the one router function on its runtime, for the one
+    /// serving form there.
+    Takes(Arc<Readiness>),
+    /// Router functions' checks, and serving forms, that cannot be told
+    /// apart: how many of each.
+    Ambiguous { offers: usize, servings: usize },
+}
+
+/// Pairs the serving form at `path` with the checks a router function
+/// offered there, on this runtime: taken when there is one of each, so that
+/// each app answers with the checks of the router it serves.
+pub(crate) fn pair(path: &str) -> Pairing {
+    let runtime = runtime();
+    let mut offered = crate::outcome::lock(&OFFERED);
+    let offers: Vec<usize> = (0..offered.len())
+        .filter(|&index| takes(&offered[index], path, &runtime))
+        .collect();
+    if offers.is_empty() {
+        return Pairing::Alone;
+    }
+    let servings = crate::outcome::lock(&SERVING)
+        .iter()
+        .filter(|serving| {
+            serving.path == path && serving.runtime == runtime && serving.alive.strong_count() > 0
+        })
+        .count();
+    if let ([index], 1) = (offers.as_slice(), servings) {
+        let offer = offered.remove(*index);
+        if let Some(readiness) = offer.readiness.upgrade() {
+            return Pairing::Takes(readiness);
+        }
+    }
+    Pairing::Ambiguous {
+        offers: offers.len(),
+        servings,
+    }
 }
 
 /// The paths at which the attribute on a router function installed its

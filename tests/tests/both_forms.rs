@@ -1,7 +1,10 @@
 //! `#[kamal_healthcheck]` on the router function with readiness checks, and on
 //! the function that serves that router (a user following both sections of the
 //! README): the serving form answers the probe, with the router function's
-//! checks, so a database that is down still fails the probe. Over TCP.
+//! checks, so a database that is down still fails the probe, wherever the
+//! router is served (in a task on another thread); where the checks cannot be
+//! tied to one app (two apps served), the probe gets `503` and the log says
+//! why, never `200` without them. Over TCP.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -26,6 +29,26 @@ async fn serve(listener: TcpListener, pool: Pool) {
     axum::serve(listener, app).await.unwrap();
 }
 
+/// Served in a task, which the multi-thread runtime runs on another thread
+/// than the one that built the router.
+#[kamal_healthcheck]
+async fn serve_in_a_task(listener: TcpListener, pool: Pool) {
+    let app = app(pool);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() })
+        .await
+        .unwrap();
+}
+
+/// An internal admin router (no attribute of its own) and the public app, in
+/// one `join!`: the admin app's `serve` call comes first.
+#[kamal_healthcheck]
+async fn serve_admin_and_app(admin: TcpListener, public: TcpListener, pool: Pool) {
+    let inside = Router::new().route("/stats", get(|| async { "stats" }));
+    let (a, b) = tokio::join!(axum::serve(admin, inside), axum::serve(public, app(pool)));
+    a.unwrap();
+    b.unwrap();
+}
+
 #[kamal_healthcheck(check(jobs = pool.ping()))]
 async fn serve_with_checks_of_its_own(listener: TcpListener, pool: Pool) {
     let app = app(pool.clone());
@@ -44,6 +67,56 @@ async fn the_serving_form_answers_with_the_router_functions_checks() {
     let up = probe(address, "GET", "/up").await;
     assert_eq!((up.status, up.body.as_str()), (200, "OK"));
     assert_eq!(probe(address, "GET", "/").await.body, "home");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checks_follow_the_router_into_a_task_on_another_thread() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let pool = Pool::default();
+    // The serving function runs here, on the test's own thread, as `main`'s
+    // body does: it builds the router here, and its task serves it on a
+    // worker thread.
+    let serving = serve_in_a_task(listener, pool.clone());
+    let probing = async {
+        let down = probe(address, "GET", "/up").await;
+        assert_eq!((down.status, down.body.as_str()), (503, "db: failed\n"));
+        pool.up.store(true, Ordering::SeqCst);
+        assert_eq!(probe(address, "GET", "/up").await.status, 200);
+    };
+    tokio::select! {
+        () = serving => unreachable!("the server stopped"),
+        () = probing => {}
+    }
+}
+
+#[tokio::test]
+async fn checks_that_cannot_be_tied_to_one_of_two_apps_are_a_503_that_says_why() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (admin_address, address) = (admin.local_addr().unwrap(), public.local_addr().unwrap());
+    let pool = Pool::default();
+    pool.up.store(true, Ordering::SeqCst);
+    let served = tokio::spawn(serve_admin_and_app(admin, public, pool));
+    // Even with the database up: which checks are whose cannot be told.
+    let answer = probe(address, "GET", "/up").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (503, "router_function_checks: failed\n")
+    );
+    assert_eq!(probe(admin_address, "GET", "/up").await.status, 503);
+    assert_eq!(probe(address, "GET", "/").await.body, "home");
+    assert_eq!(probe(admin_address, "GET", "/stats").await.body, "stats");
+    let errors = recorder.at(tracing::Level::ERROR);
+    let said = "cannot tell which app's readiness checks are which: 2 `axum::serve` calls \
+                with the attribute answer /up, and one router function's attribute has checks";
+    assert!(
+        errors.iter().any(|error| error.message.contains(said)),
+        "{errors:?}"
+    );
+    served.abort();
 }
 
 #[tokio::test]

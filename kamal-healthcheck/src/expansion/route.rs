@@ -81,7 +81,7 @@ pub struct CheckedRoute {
 
 impl CheckedRoute {
     /// The route answering as `layer` does. Its checks are also offered to
-    /// the attribute on the function that serves the app, on this thread (see
+    /// the attribute on the function that serves the app, on this runtime (see
     /// [`Served::new`](crate::expansion::serving::Served::new)).
     pub fn from_layer<M>(layer: &HealthCheckLayer<M>) -> Self {
         let readiness = layer.readiness().cloned();

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
@@ -16,6 +17,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::layer::{HealthCheck, HealthCheckLayer};
+use crate::registry::Pairing;
 use crate::stop::{Open, OpenGuard};
 
 /// A make-service whose services answer the healthcheck first: for every
@@ -33,6 +35,11 @@ pub struct Served<S, M, B> {
     open: Option<Open>,
     /// Whether the first service made is still to be asked.
     ask: bool,
+    /// Whether the layer, without checks of its own, is still to be paired
+    /// with a router function's (see `Served::new`).
+    pair: bool,
+    /// Counts this serving form while it lives, for the pairing.
+    _serving: Arc<()>,
     body: PhantomData<fn() -> B>,
 }
 
@@ -43,6 +50,8 @@ impl<S: Clone, M, B> Clone for Served<S, M, B> {
             inner: self.inner.clone(),
             open: self.open.clone(),
             ask: self.ask,
+            pair: self.pair,
+            _serving: self._serving.clone(),
             body: PhantomData,
         }
     }
@@ -63,21 +72,24 @@ impl<S, M, B> Served<S, M, B> {
     /// The attribute may also be on the function that builds the router,
     /// with checks of its own: its route then never sees a probe, which this
     /// layer answers first. So when `layer` has no checks, it answers with
-    /// those of the router's attribute at the same path, offered when that
-    /// router was built on this thread; when both have checks, only one set
-    /// could run, and that is a panic that says so, at start-up.
+    /// those of the router function's attribute at the same path, on the same
+    /// tokio runtime, when there is one of each (the router may be built on
+    /// another thread, or served in a task); decided at the first
+    /// connection, when every `serve` call of a `join!` has been made. Where
+    /// the router functions' checks and the serving forms cannot be told
+    /// apart (two apps served, one router function with checks), it answers
+    /// `503` and says why in the log, rather than `200` without the checks.
+    /// When both attributes have checks, only one set could run, and that is
+    /// a panic that says so, at start-up.
     ///
     /// # Panics
     ///
     /// When both attributes have checks: at start-up.
     #[track_caller]
     pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
-        let layer = match (
-            layer.readiness(),
-            crate::registry::take_offered(layer.path()),
-        ) {
-            (None, Some(readiness)) => layer.with_readiness(readiness),
-            (Some(_), Some(_)) => panic!(
+        let own = layer.readiness().is_some();
+        if own && crate::registry::offered(layer.path()) {
+            panic!(
                 "{}",
                 crate::message::message(
                     &format!(
@@ -89,15 +101,31 @@ impl<S, M, B> Served<S, M, B> {
                     "give all the checks to one of the two attributes: \
                      `#[kamal_healthcheck(check(db = ..))]` on the function that serves",
                 )
-            ),
-            (_, None) => layer,
-        };
+            );
+        }
         Self {
+            _serving: crate::registry::serving(layer.path()),
             layer,
             inner,
             open: None,
             ask: true,
+            pair: !own,
             body: PhantomData,
+        }
+    }
+
+    /// Pairs a layer without checks with a router function's (see
+    /// [`Served::new`]).
+    fn paired(&mut self) {
+        match crate::registry::pair(self.layer.path()) {
+            Pairing::Alone => {}
+            Pairing::Takes(readiness) => self.layer = self.layer.clone().with_readiness(readiness),
+            Pairing::Ambiguous { offers, servings } => {
+                let error = crate::log::pairing_ambiguous(self.layer.path(), offers, servings);
+                self.layer = self.layer.clone().check("router_function_checks", move || {
+                    std::future::ready(Err::<(), _>(error.clone()))
+                });
+            }
         }
     }
 
@@ -167,6 +195,9 @@ where
     }
 
     fn call(&mut self, target: T) -> Self::Future {
+        if std::mem::take(&mut self.pair) {
+            self.paired();
+        }
         ServedFuture {
             made: self.inner.call(target),
             layer: Some(self.layer.clone()),
@@ -365,7 +396,8 @@ where
         let other = answer(app, elsewhere).await;
         match (at, other) {
             // The attribute's own route, on the router function: its checks
-            // are the serving form's (see `Served::new`).
+            // are the serving form's, or its answer says why not (see
+            // `Served::new`).
             (Some((_, _, true)), _) if crate::registry::routed(&path) => {}
             (Some((status, _, true)), _) => crate::log::healthcheck_inside(&path, status),
             (Some(at), Some(other)) if at != other && at.0 != http::StatusCode::NOT_FOUND => {
