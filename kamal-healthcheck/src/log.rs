@@ -321,6 +321,12 @@ pub(crate) fn pairing_ambiguous(path: &str, offers: usize, servings: usize) -> S
     tracing::error!(target: "kamal_healthcheck", path, offers, servings, "{message}");
     #[cfg(not(feature = "tracing"))]
     eprintln!("kamal_healthcheck: error: {message}");
+    pairing_error(path)
+}
+
+/// The error the healthcheck answers with when router functions' checks at
+/// `path` cannot be tied to one app.
+pub(crate) fn pairing_error(path: &str) -> String {
     format!(
         "the checks of the router function's attribute cannot be tied to one app served at \
          {path} (see the ERROR at start-up)"

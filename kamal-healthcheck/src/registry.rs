@@ -46,8 +46,8 @@ fn runtime() -> Runtime {
     None
 }
 
-/// The checks of a route the attribute installed in a router function, not
-/// yet taken by a serving form.
+/// The checks of a route the attribute installed in a router function, for
+/// a serving form.
 struct Offer {
     path: String,
     readiness: Weak<Readiness>,
@@ -117,13 +117,14 @@ pub(crate) enum Pairing {
 }
 
 /// Pairs the serving form at `path` with the checks a router function
-/// offered there, on this runtime: taken when there is one of each, so that
+/// offered there, on this runtime: paired when there is one of each, so that
 /// each app answers with the checks of the router it serves.
 pub(crate) fn pair(path: &str) -> Pairing {
     let runtime = runtime();
-    let mut offered = crate::outcome::lock(&OFFERED);
-    let offers: Vec<usize> = (0..offered.len())
-        .filter(|&index| takes(&offered[index], path, &runtime))
+    let offered = crate::outcome::lock(&OFFERED);
+    let offers: Vec<&Offer> = offered
+        .iter()
+        .filter(|offer| takes(offer, path, &runtime))
         .collect();
     if offers.is_empty() {
         return Pairing::Alone;
@@ -134,11 +135,10 @@ pub(crate) fn pair(path: &str) -> Pairing {
             serving.path == path && serving.runtime == runtime && serving.alive.strong_count() > 0
         })
         .count();
-    if let ([index], 1) = (offers.as_slice(), servings) {
-        let offer = offered.remove(*index);
-        if let Some(readiness) = offer.readiness.upgrade() {
-            return Pairing::Takes(readiness);
-        }
+    if let ([offer], 1) = (offers.as_slice(), servings)
+        && let Some(readiness) = offer.readiness.upgrade()
+    {
+        return Pairing::Takes(readiness);
     }
     Pairing::Ambiguous {
         offers: offers.len(),

@@ -77,6 +77,9 @@ async fn the_checks_follow_the_router_into_a_task_on_another_thread() {
     // The serving function runs here, on the test's own thread, as `main`'s
     // body does: it builds the router here, and its task serves it on a
     // worker thread.
+    // The worker's events go to the process-wide subscriber.
+    let recorder = Recorder::default();
+    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
     let serving = serve_in_a_task(listener, pool.clone());
     let probing = async {
         let down = probe(address, "GET", "/up").await;
@@ -88,6 +91,14 @@ async fn the_checks_follow_the_router_into_a_task_on_another_thread() {
         () = serving => unreachable!("the server stopped"),
         () = probing => {}
     }
+    // The start-up line names the checks the probe is answered with.
+    let address = address.to_string();
+    let started = recorder
+        .at(tracing::Level::INFO)
+        .into_iter()
+        .find(|event| event.field("address") == Some(address.as_str()))
+        .expect("the start-up line");
+    assert_eq!(started.field("checks"), Some("db"), "{started:?}");
 }
 
 #[tokio::test]

@@ -35,9 +35,10 @@ pub struct Served<S, M, B> {
     open: Option<Open>,
     /// Whether the first service made is still to be asked.
     ask: bool,
-    /// Whether the layer, without checks of its own, is still to be paired
-    /// with a router function's (see `Served::new`).
-    pair: bool,
+    /// The layer as given, when it has no checks of its own: paired with a
+    /// router function's when it is made, and again at the first connection
+    /// (see `Served::new`).
+    bare: Option<HealthCheckLayer<M>>,
     /// Counts this serving form while it lives, for the pairing.
     _serving: Arc<()>,
     body: PhantomData<fn() -> B>,
@@ -50,7 +51,7 @@ impl<S: Clone, M, B> Clone for Served<S, M, B> {
             inner: self.inner.clone(),
             open: self.open.clone(),
             ask: self.ask,
-            pair: self.pair,
+            bare: self.bare.clone(),
             _serving: self._serving.clone(),
             body: PhantomData,
         }
@@ -74,8 +75,9 @@ impl<S, M, B> Served<S, M, B> {
     /// layer answers first. So when `layer` has no checks, it answers with
     /// those of the router function's attribute at the same path, on the same
     /// tokio runtime, when there is one of each (the router may be built on
-    /// another thread, or served in a task); decided at the first
-    /// connection, when every `serve` call of a `join!` has been made. Where
+    /// another thread, or served in a task); decided now, for the start-up
+    /// line and the watch of the deploy, and again at the first connection,
+    /// when every `serve` call of a `join!` has been made. Where
     /// the router functions' checks and the serving forms cannot be told
     /// apart (two apps served, one router function with checks), it answers
     /// `503` and says why in the log, rather than `200` without the checks.
@@ -103,29 +105,20 @@ impl<S, M, B> Served<S, M, B> {
                 )
             );
         }
+        let serving = crate::registry::serving(layer.path());
+        let bare = (!own).then(|| layer.clone());
+        let layer = match &bare {
+            Some(bare) => paired(bare, false),
+            None => layer,
+        };
         Self {
-            _serving: crate::registry::serving(layer.path()),
             layer,
             inner,
             open: None,
             ask: true,
-            pair: !own,
+            bare,
+            _serving: serving,
             body: PhantomData,
-        }
-    }
-
-    /// Pairs a layer without checks with a router function's (see
-    /// [`Served::new`]).
-    fn paired(&mut self) {
-        match crate::registry::pair(self.layer.path()) {
-            Pairing::Alone => {}
-            Pairing::Takes(readiness) => self.layer = self.layer.clone().with_readiness(readiness),
-            Pairing::Ambiguous { offers, servings } => {
-                let error = crate::log::pairing_ambiguous(self.layer.path(), offers, servings);
-                self.layer = self.layer.clone().check("router_function_checks", move || {
-                    std::future::ready(Err::<(), _>(error.clone()))
-                });
-            }
         }
     }
 
@@ -153,6 +146,26 @@ impl<S, M, B> Served<S, M, B> {
         self.layer
             .said_listening(address, app_port, deploy_timeout, proxied);
         self
+    }
+}
+
+/// `bare`, a layer without checks of its own, paired with a router
+/// function's (see [`Served::new`]); `say`: whether checks that cannot be
+/// paired are said in the log (once, at the first connection).
+fn paired<M>(bare: &HealthCheckLayer<M>, say: bool) -> HealthCheckLayer<M> {
+    match crate::registry::pair(bare.path()) {
+        Pairing::Alone => bare.clone(),
+        Pairing::Takes(readiness) => bare.clone().with_readiness(readiness),
+        Pairing::Ambiguous { offers, servings } => {
+            let error = if say {
+                crate::log::pairing_ambiguous(bare.path(), offers, servings)
+            } else {
+                crate::log::pairing_error(bare.path())
+            };
+            bare.clone().check("router_function_checks", move || {
+                std::future::ready(Err::<(), _>(error.clone()))
+            })
+        }
     }
 }
 
@@ -195,8 +208,8 @@ where
     }
 
     fn call(&mut self, target: T) -> Self::Future {
-        if std::mem::take(&mut self.pair) {
-            self.paired();
+        if let Some(bare) = self.bare.take() {
+            self.layer = paired(&bare, true);
         }
         ServedFuture {
             made: self.inner.call(target),
