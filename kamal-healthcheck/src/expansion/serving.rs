@@ -386,7 +386,7 @@ where
         return;
     };
     let (app, path) = (app.clone(), path.to_owned());
-    runtime.spawn(async move {
+    let ask = async move {
         let answer = |mut app: S, target: String| async move {
             let mut request = http::Request::get(target)
                 .header(http::header::HOST, crate::rules::CONTAINER_HOST)
@@ -397,28 +397,59 @@ where
             request.extensions_mut().insert(crate::answer::Probing);
             std::future::poll_fn(|cx| app.poll_ready(cx)).await.ok()?;
             let response = app.call(request).await.ok()?;
-            Some((
-                Status::status(&response),
-                response.content_type(),
-                response.answered(),
-            ))
+            Some(Answer {
+                status: Status::status(&response),
+                content_type: response.content_type(),
+                answered: response.answered(),
+            })
         };
-        let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
-        let elsewhere = format!("{parent}/kamal-healthcheck-no-route");
+        let elsewhere = no_route_beside(&path);
         let at = answer(app.clone(), path.clone()).await;
         let other = answer(app, elsewhere).await;
-        match (at, other) {
-            // The attribute's own route, on the router function: its checks
-            // are the serving form's, or its answer says why not (see
-            // `Served::new`).
-            (Some((_, _, true)), _) if crate::registry::routed(&path) => {}
-            (Some((status, _, true)), _) => crate::log::healthcheck_inside(&path, status),
-            (Some(at), Some(other)) if at != other && at.0 != http::StatusCode::NOT_FOUND => {
-                crate::log::own_route(&path, at.0);
-            }
-            _ => {}
+        judge(&path, at, other);
+    };
+    // Spawned boxed, so that tokio's task for it is compiled once, here,
+    // rather than for every app's type.
+    spawn(&runtime, Box::pin(ask));
+}
+
+/// What the start-up question got from the app.
+#[cfg(feature = "tokio")]
+#[derive(PartialEq)]
+struct Answer {
+    status: http::StatusCode,
+    content_type: Option<http::HeaderValue>,
+    /// Whether a healthcheck inside the app answered.
+    answered: bool,
+}
+
+#[cfg(feature = "tokio")]
+fn spawn(runtime: &tokio::runtime::Handle, ask: Pin<Box<dyn Future<Output = ()> + Send>>) {
+    runtime.spawn(ask);
+}
+
+/// A path no route has, of the same shape as `path`: its last segment
+/// replaced.
+#[cfg(feature = "tokio")]
+fn no_route_beside(path: &str) -> String {
+    let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
+    format!("{parent}/kamal-healthcheck-no-route")
+}
+
+/// What the answers at `path` (`at`) and at a path no route has (`other`)
+/// say, in the log.
+#[cfg(feature = "tokio")]
+fn judge(path: &str, at: Option<Answer>, other: Option<Answer>) {
+    match (at, other) {
+        // The attribute's own route, on the router function: its checks are
+        // the serving form's, or its answer says why not (see `Served::new`).
+        (Some(at), _) if at.answered && crate::registry::routed(path) => {}
+        (Some(at), _) if at.answered => crate::log::healthcheck_inside(path, at.status),
+        (Some(at), Some(other)) if at != other && at.status != http::StatusCode::NOT_FOUND => {
+            crate::log::own_route(path, at.status);
         }
-    });
+        _ => {}
+    }
 }
 
 #[cfg(test)]
