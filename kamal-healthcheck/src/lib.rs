@@ -542,10 +542,10 @@ pub use timer::TokioTimer;
 ///   function that serves it: the serving form answers with the router
 ///   function's checks, wherever the router is served on the same tokio
 ///   runtime (in `main`, in a task on another thread). With two `serve`
-///   calls there (an admin router and the app in one `join!`, or one router
-///   on two listeners), which checks are whose cannot be told: the probe gets
-///   `503` and an `ERROR` says to give the checks to the attribute on the
-///   function that serves.
+///   calls there (an admin or metrics router beside the app, in a `join!` or
+///   a task, or one router on two listeners), which checks are whose cannot
+///   be told: the probe gets `503` and an `ERROR` says to give the checks to
+///   the attribute on the function that serves.
 /// - Reassignments in branches and loops (`if https { app = app.route(..) }`)
 ///   are followed as alternatives, up to 64 per router; past that, the rest are
 ///   not checked.
