@@ -13,8 +13,6 @@ use axum::routing::get;
 use kamal_healthcheck::{HealthCheckLayer, StartupGate};
 use kamal_healthcheck_tests::events::{Event, Recorder};
 
-mod common;
-use common::{Written, readme_line};
 use kamal_healthcheck_tests::*;
 use tower::Layer;
 use tracing::Level;
@@ -345,29 +343,4 @@ async fn healthy_probes_and_normal_requests_log_nothing() {
         assert_eq!(probe(server.address, "GET", "/").await.status, 200);
     }
     assert_eq!(recorder.events().len(), 0, "{:?}", recorder.events());
-}
-
-/// The crate docs' sample line is what tracing-subscriber's `fmt` writes for a
-/// failed check (after the timestamp, which it shows in its own format).
-#[tokio::test]
-async fn the_readme_sample_line_is_what_fmt_writes() {
-    let buffer = Written::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let server = serve(HealthCheckLayer::new().check("db", refused).layer(app())).await;
-    assert_eq!(probe(server.address, "GET", "/up").await.status, 503);
-
-    let written = buffer.text();
-    let sample = readme_line("WARN kamal_healthcheck:");
-    let elapsed = |line: &str| {
-        let at = line.find("elapsed_ms=").unwrap() + "elapsed_ms=".len();
-        let end = at + line[at..].find(' ').unwrap();
-        format!("{}N{}", &line[..at], &line[end..])
-    };
-    assert_eq!(elapsed(written.trim_end()), elapsed(sample));
 }

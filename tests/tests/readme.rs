@@ -350,14 +350,7 @@ async fn the_check_failed_line_is_what_fmt_writes() {
     shown.extend(of_kind(&samples(&docs), Sample::CheckFailedLine));
     assert!(!shown.is_empty(), "the crate docs show the line");
 
-    let buffer = Written::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = Written::by_fmt();
     let server = serve(HealthCheckLayer::new().check("db", refused).layer(app())).await;
     assert_eq!(probe(server.address, "GET", "/up").await.status, 503);
     let elapsed = |line: &str| {

@@ -128,14 +128,7 @@ async fn the_start_up_line_and_the_listener_checks() {
     );
 
     // The README's sample line, as an app's usual subscriber writes it.
-    let written = Written::default();
-    let writer = written.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    let _fmt = tracing::subscriber::set_default(subscriber);
+    let (written, _fmt) = Written::by_fmt();
     layer.listening("0.0.0.0:80".parse().unwrap());
     assert_eq!(
         written.text().trim_end(),

@@ -9,6 +9,19 @@ use std::sync::{Arc, Mutex};
 pub struct Written(Arc<Mutex<Vec<u8>>>);
 
 impl Written {
+    /// What tracing-subscriber's `fmt`, as an app's usual subscriber, writes
+    /// on this thread while the guard lives (no colours, no timestamps).
+    pub fn by_fmt() -> (Self, tracing::subscriber::DefaultGuard) {
+        let written = Self::default();
+        let writer = written.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        (written, tracing::subscriber::set_default(subscriber))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
