@@ -317,10 +317,7 @@ pub(crate) fn pairing_ambiguous(path: &str, offers: usize, servings: usize) -> S
          function that serves (`#[kamal_healthcheck(check(db = ..))]`), with each app served \
          by a function of its own"
     );
-    #[cfg(feature = "tracing")]
-    tracing::error!(target: "kamal_healthcheck", path, offers, servings, "{message}");
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: error: {message}");
+    error(path, &message);
     pairing_error(path)
 }
 
@@ -334,7 +331,7 @@ pub(crate) fn pairing_error(path: &str) -> String {
 }
 
 /// A healthcheck inside what the attribute serves (a `HealthCheckLayer` placed
-/// by hand where the attribute cannot see it by name or type: inside
+/// by hand where the attribute cannot see its type: inside
 /// `Shared`, an `option_layer`) answers the path: its checks never run (an
 /// `ERROR`; without the `tracing` feature, on stderr).
 #[cfg(feature = "tokio")]

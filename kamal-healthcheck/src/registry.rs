@@ -83,14 +83,6 @@ fn takes(offer: &Offer, path: &str, runtime: &Runtime) -> bool {
         && (offer.runtime.is_none() || offer.runtime == *runtime)
 }
 
-/// Whether a router function on this runtime offered checks at `path`.
-pub(crate) fn offered(path: &str) -> bool {
-    let runtime = runtime();
-    crate::outcome::lock(&OFFERED)
-        .iter()
-        .any(|offer| takes(offer, path, &runtime))
-}
-
 /// Notes a serving form at `path`; it counts while the token lives.
 pub(crate) fn serving(path: &str) -> Arc<()> {
     let alive = Arc::new(());

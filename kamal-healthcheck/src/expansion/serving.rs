@@ -90,7 +90,7 @@ impl<S, M, B> Served<S, M, B> {
     #[track_caller]
     pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
         let own = layer.readiness().is_some();
-        if own && crate::registry::offered(layer.path()) {
+        if own && !matches!(crate::registry::pair(layer.path()), Pairing::Alone) {
             panic!(
                 "{}",
                 crate::message::message(
