@@ -49,6 +49,23 @@ async fn serve_admin_and_app(admin: TcpListener, public: TcpListener, pool: Pool
     b.unwrap();
 }
 
+/// A metrics router served in a task beside the app.
+#[kamal_healthcheck]
+async fn serve_metrics_beside_app(metrics: TcpListener, public: TcpListener, pool: Pool) {
+    let stats = Router::new().route("/metrics", get(|| async { "metrics" }));
+    tokio::spawn(async move { axum::serve(metrics, stats).await.unwrap() });
+    axum::serve(public, app(pool)).await.unwrap();
+}
+
+/// One router on two listeners (as for IPv4 and IPv6).
+#[kamal_healthcheck]
+async fn serve_on_two_listeners(first: TcpListener, second: TcpListener, pool: Pool) {
+    let app = app(pool);
+    let (a, b) = tokio::join!(axum::serve(first, app.clone()), axum::serve(second, app));
+    a.unwrap();
+    b.unwrap();
+}
+
 #[kamal_healthcheck(check(jobs = pool.ping()))]
 async fn serve_with_checks_of_its_own(listener: TcpListener, pool: Pool) {
     let app = app(pool.clone());
@@ -127,6 +144,44 @@ async fn checks_that_cannot_be_tied_to_one_of_two_apps_are_a_503_that_says_why()
         errors.iter().any(|error| error.message.contains(said)),
         "{errors:?}"
     );
+    served.abort();
+}
+
+/// Both `503`, with the database up: which checks are whose cannot be told.
+async fn both_refuse(first: std::net::SocketAddr, second: std::net::SocketAddr) {
+    for address in [first, second] {
+        let answer = probe(address, "GET", "/up").await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (503, "router_function_checks: failed\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_metrics_router_served_beside_the_app_is_a_second_app() {
+    let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (first, second) = (metrics.local_addr().unwrap(), public.local_addr().unwrap());
+    let pool = Pool::default();
+    pool.up.store(true, Ordering::SeqCst);
+    let served = tokio::spawn(serve_metrics_beside_app(metrics, public, pool));
+    // The metrics server's task has started once it answers.
+    assert_eq!(probe(first, "GET", "/metrics").await.body, "metrics");
+    both_refuse(first, second).await;
+    served.abort();
+}
+
+#[tokio::test]
+async fn one_router_on_two_listeners_is_two_apps() {
+    let first = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (a, b) = (first.local_addr().unwrap(), second.local_addr().unwrap());
+    let pool = Pool::default();
+    pool.up.store(true, Ordering::SeqCst);
+    let served = tokio::spawn(serve_on_two_listeners(first, second, pool));
+    both_refuse(a, b).await;
+    assert_eq!(probe(b, "GET", "/").await.body, "home");
     served.abort();
 }
 
