@@ -289,7 +289,11 @@ fn inspect(krate: &TokenStream, value: &Ident, span: Span) -> TokenStream {
     // The import is the expansion's (unused when the error is reported); the
     // call is the user's tokens', where rustc puts the error.
     let at = respan(krate.clone(), span);
-    let call = quote_spanned!(span=> #at::__private::Inspect::of(&#value).not_hand_placed());
+    let call = quote_spanned!(span=>
+        #at::__private::AllowedBesideTheAttribute::allowed(
+            #at::__private::Inspect::of(&#value).subject()
+        )
+    );
     quote!({
         #[allow(unused_imports)]
         use #krate::__private::NotHandPlaced as _;

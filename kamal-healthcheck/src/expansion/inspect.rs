@@ -2,57 +2,79 @@
 //! `#[kamal_healthcheck]` on the user's tokens: whether a value given to
 //! `.layer(..)`, or served, is a healthcheck placed by hand, whatever it is
 //! called (`use .. as ..`, a re-export, a type alias). Not public API.
-
-use std::marker::PhantomData;
+//!
+//! The expansion writes, on the user's tokens,
+//! `AllowedBesideTheAttribute::allowed(Inspect::of(&value).subject())`.
+//! `subject` is the value itself for the healthcheck's own types (inherent
+//! methods, found first) and `Other` for every other type (the trait
+//! `NotHandPlaced`); only `Other` is allowed. The bound is the trait's own,
+//! through an impl rustc does not recommend, so the error shows the message
+//! below on the user's tokens and no bound of this module.
 
 use crate::layer::{HealthCheck, HealthCheckLayer};
 
-/// The type of a value, to ask about.
-pub struct Inspect<T>(PhantomData<fn() -> T>);
+/// A value, to ask rustc about its type.
+pub struct Inspect<'a, T>(&'a T);
 
-impl<T> Inspect<T> {
-    /// The type of `value`.
+impl<'a, T> Inspect<'a, T> {
+    /// Asks about `value`.
     #[inline]
-    pub fn of(_value: &T) -> Self {
-        Self(PhantomData)
+    pub fn of(value: &'a T) -> Self {
+        Self(value)
     }
 }
 
-/// Passes for every type but the healthcheck's own, whose inherent methods
-/// below are found first.
+/// What every type but the healthcheck's own stands for.
+pub struct Other;
+
+/// For every type but the healthcheck's own, whose inherent methods below are
+/// found first.
 pub trait NotHandPlaced {
-    /// Nothing to report.
+    /// A type that is allowed beside the attribute.
     #[inline]
-    fn not_hand_placed(&self) {}
-}
-
-impl<T> NotHandPlaced for Inspect<T> {}
-
-impl<M> Inspect<HealthCheckLayer<M>> {
-    /// A `HealthCheckLayer` beside the attribute: reported by rustc.
-    pub fn not_hand_placed(&self)
-    where
-        HealthCheckLayer<M>: HandPlaced,
-    {
+    fn subject(&self) -> &'static Other {
+        &Other
     }
 }
 
-impl<S, M> Inspect<HealthCheck<S, M>> {
-    /// A service inside a `HealthCheckLayer` beside the attribute: reported
-    /// by rustc.
-    pub fn not_hand_placed(&self)
-    where
-        HealthCheck<S, M>: HandPlaced,
-    {
+impl<T> NotHandPlaced for Inspect<'_, T> {}
+
+impl<'a, M> Inspect<'a, HealthCheckLayer<M>> {
+    /// A `HealthCheckLayer`: refused beside the attribute.
+    #[inline]
+    pub fn subject(&self) -> &'a HealthCheckLayer<M> {
+        self.0
     }
 }
 
-/// Implemented by no type: the bound that reports a healthcheck placed by
-/// hand beside the attribute.
+impl<'a, S, M> Inspect<'a, HealthCheck<S, M>> {
+    /// A service inside a `HealthCheckLayer`: refused beside the attribute.
+    #[inline]
+    pub fn subject(&self) -> &'a HealthCheck<S, M> {
+        self.0
+    }
+}
+
+/// Implemented for `Other` alone: the bound that reports a healthcheck
+/// placed by hand beside the attribute.
 #[diagnostic::on_unimplemented(
     message = "a `HealthCheckLayer` placed by hand beside `#[kamal_healthcheck]`",
     label = "a healthcheck placed by hand",
     note = "the attribute answers the probe ahead of everything this function adds; this layer's settings and checks would never be used",
     note = "to fix it, remove this layer and give its path and checks to the attribute: `#[kamal_healthcheck(path = \"/healthz\", check(db = ..))]`"
 )]
-pub trait HandPlaced {}
+pub trait AllowedBesideTheAttribute {
+    /// Nothing to report.
+    #[inline]
+    fn allowed(&self) {}
+}
+
+/// Only `Other` has it.
+pub trait IsOther {}
+
+impl IsOther for Other {}
+
+// Through a bound of its own, which rustc does not show: the error names the
+// user's type and the message above, not this impl.
+#[diagnostic::do_not_recommend]
+impl<T: IsOther> AllowedBesideTheAttribute for T {}
