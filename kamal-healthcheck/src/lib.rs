@@ -412,6 +412,7 @@ mod readiness;
 mod registry;
 mod rules;
 mod stop;
+mod task;
 mod timer;
 mod waiting;
 

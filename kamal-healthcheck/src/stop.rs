@@ -254,7 +254,8 @@ impl Future for StopSignal {
                 let mut stop = self.stop.take().expect("made above");
                 // The server drains; the deadline and a second signal are
                 // watched on a task of their own, which ends the process.
-                tokio::spawn(async move {
+                let runtime = tokio::runtime::Handle::current();
+                crate::task::spawn(&runtime, async move {
                     std::future::poll_fn(|cx| stop.poll_step(cx)).await;
                     std::process::exit(0);
                 });

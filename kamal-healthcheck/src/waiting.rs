@@ -96,7 +96,7 @@ pub(crate) fn start(deploy: Deploy<'_>) {
     let path = deploy.path.to_owned();
     let (address, app_port, deadline) = (deploy.address, deploy.app_port, deploy.deploy_timeout);
     let readiness = deploy.readiness;
-    runtime.spawn(async move {
+    crate::task::spawn(&runtime, async move {
         tokio::time::sleep(deadline / 3).await;
         if !PROBED.load(Ordering::Relaxed) {
             crate::log::never_probed(&path, address, app_port, deadline / 3, deadline);

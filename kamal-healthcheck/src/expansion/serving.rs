@@ -408,9 +408,7 @@ where
         let other = answer(app, elsewhere).await;
         judge(&path, at, other);
     };
-    // Spawned boxed, so that tokio's task for it is compiled once, here,
-    // rather than for every app's type.
-    spawn(&runtime, Box::pin(ask));
+    crate::task::spawn(&runtime, ask);
 }
 
 /// What the start-up question got from the app.
@@ -421,11 +419,6 @@ struct Answer {
     content_type: Option<http::HeaderValue>,
     /// Whether a healthcheck inside the app answered.
     answered: bool,
-}
-
-#[cfg(feature = "tokio")]
-fn spawn(runtime: &tokio::runtime::Handle, ask: Pin<Box<dyn Future<Output = ()> + Send>>) {
-    runtime.spawn(ask);
 }
 
 /// A path no route has, of the same shape as `path`: its last segment
