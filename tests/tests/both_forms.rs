@@ -6,6 +6,7 @@
 //! tied to one app (two apps served), the probe gets `503` and the log says
 //! why, never `200` without them. Over TCP.
 
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -72,10 +73,34 @@ async fn serve_with_checks_of_its_own(listener: TcpListener, pool: Pool) {
     axum::serve(listener, app).await.unwrap();
 }
 
-#[tokio::test]
-async fn the_serving_form_answers_with_the_router_functions_checks() {
+/// A listener on a free loopback port, and its address.
+async fn bound() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    (listener, address)
+}
+
+/// A pool whose database is up.
+fn database_up() -> Pool {
+    let pool = Pool::default();
+    pool.up.store(true, Ordering::SeqCst);
+    pool
+}
+
+/// Both `503`, with the database up: which checks are whose cannot be told.
+async fn both_refuse(first: SocketAddr, second: SocketAddr) {
+    for address in [first, second] {
+        let answer = probe(address, "GET", "/up").await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (503, "router_function_checks: failed\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_serving_form_answers_with_the_router_functions_checks() {
+    let (listener, address) = bound().await;
     let pool = Pool::default();
     tokio::spawn(serve(listener, pool.clone()));
     let down = probe(address, "GET", "/up").await;
@@ -88,8 +113,7 @@ async fn the_serving_form_answers_with_the_router_functions_checks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_checks_follow_the_router_into_a_task_on_another_thread() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
+    let (listener, address) = bound().await;
     let pool = Pool::default();
     // The serving function runs here, on the test's own thread, as `main`'s
     // body does: it builds the router here, and its task serves it on a
@@ -122,19 +146,9 @@ async fn the_checks_follow_the_router_into_a_task_on_another_thread() {
 async fn checks_that_cannot_be_tied_to_one_of_two_apps_are_a_503_that_says_why() {
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
-    let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (admin_address, address) = (admin.local_addr().unwrap(), public.local_addr().unwrap());
-    let pool = Pool::default();
-    pool.up.store(true, Ordering::SeqCst);
-    let served = tokio::spawn(serve_admin_and_app(admin, public, pool));
-    // Even with the database up: which checks are whose cannot be told.
-    let answer = probe(address, "GET", "/up").await;
-    assert_eq!(
-        (answer.status, answer.body.as_str()),
-        (503, "router_function_checks: failed\n")
-    );
-    assert_eq!(probe(admin_address, "GET", "/up").await.status, 503);
+    let ((admin, admin_address), (public, address)) = (bound().await, bound().await);
+    let served = tokio::spawn(serve_admin_and_app(admin, public, database_up()));
+    both_refuse(admin_address, address).await;
     assert_eq!(probe(address, "GET", "/").await.body, "home");
     assert_eq!(probe(admin_address, "GET", "/stats").await.body, "stats");
     let errors = recorder.at(tracing::Level::ERROR);
@@ -147,25 +161,10 @@ async fn checks_that_cannot_be_tied_to_one_of_two_apps_are_a_503_that_says_why()
     served.abort();
 }
 
-/// Both `503`, with the database up: which checks are whose cannot be told.
-async fn both_refuse(first: std::net::SocketAddr, second: std::net::SocketAddr) {
-    for address in [first, second] {
-        let answer = probe(address, "GET", "/up").await;
-        assert_eq!(
-            (answer.status, answer.body.as_str()),
-            (503, "router_function_checks: failed\n")
-        );
-    }
-}
-
 #[tokio::test]
 async fn a_metrics_router_served_beside_the_app_is_a_second_app() {
-    let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let public = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (first, second) = (metrics.local_addr().unwrap(), public.local_addr().unwrap());
-    let pool = Pool::default();
-    pool.up.store(true, Ordering::SeqCst);
-    let served = tokio::spawn(serve_metrics_beside_app(metrics, public, pool));
+    let ((metrics, first), (public, second)) = (bound().await, bound().await);
+    let served = tokio::spawn(serve_metrics_beside_app(metrics, public, database_up()));
     // The metrics server's task has started once it answers.
     assert_eq!(probe(first, "GET", "/metrics").await.body, "metrics");
     both_refuse(first, second).await;
@@ -174,12 +173,8 @@ async fn a_metrics_router_served_beside_the_app_is_a_second_app() {
 
 #[tokio::test]
 async fn one_router_on_two_listeners_is_two_apps() {
-    let first = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (a, b) = (first.local_addr().unwrap(), second.local_addr().unwrap());
-    let pool = Pool::default();
-    pool.up.store(true, Ordering::SeqCst);
-    let served = tokio::spawn(serve_on_two_listeners(first, second, pool));
+    let ((first, a), (second, b)) = (bound().await, bound().await);
+    let served = tokio::spawn(serve_on_two_listeners(first, second, database_up()));
     both_refuse(a, b).await;
     assert_eq!(probe(b, "GET", "/").await.body, "home");
     served.abort();
@@ -207,11 +202,8 @@ async fn checks_on_both_attributes_fail_at_start_up() {
 async fn the_router_functions_own_route_is_no_error() {
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let pool = Pool::default();
-    pool.up.store(true, Ordering::SeqCst);
-    tokio::spawn(serve(listener, pool));
+    let (listener, address) = bound().await;
+    tokio::spawn(serve(listener, database_up()));
     assert_eq!(probe(address, "GET", "/up").await.status, 200);
     // The check at the first connection has asked the app twice by the time
     // two more requests are answered on this thread.
