@@ -32,7 +32,7 @@ use tower_http::trace::TraceLayer;
 /// What the crate docs say of tonic's server: behind `any_body()`, and
 /// stopped by `stop_signal()` given to `serve_with_shutdown`. Compiled, which
 /// is what is claimed; not run, since it would handle the test process's own
-/// SIGINT from then on (the stop itself is run as PID 1 in `tests/stop.rs`).
+/// SIGINT from then on (tonic's server is stopped as PID 1 in `tests/stop.rs`).
 #[allow(dead_code)]
 async fn a_tonic_server_takes_stop_signal(address: std::net::SocketAddr) {
     let (_reporter, health) = tonic_health::server::health_reporter();

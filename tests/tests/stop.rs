@@ -311,6 +311,15 @@ fn the_app_s_own_ctrl_c_still_stops_it() {
     assert_eq!(begins, 1, "{log}");
 }
 
+/// tonic's server, as the crate docs give it `stop_signal()`.
+#[test]
+fn a_tonic_server_stops_with_one_call() {
+    let Some((log, _)) = stopped_by("tonic", "TERM") else {
+        return;
+    };
+    logged(&log, "SIGTERM received");
+}
+
 #[test]
 fn hand_placed_layer_users_stop_with_one_call() {
     let Some((log, _)) = stopped_by("layer", "TERM") else {

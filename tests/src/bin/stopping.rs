@@ -4,8 +4,9 @@
 //! starts; `MODE` picks how it is served: `handled` (the attribute handles
 //! SIGTERM and SIGINT, `stop_timeout = "2s"`), `ctrl_c` (the same, with the
 //! app's own shutdown future awaiting only Ctrl-C), `unhandled` (`signals =
-//! false`, as every app was before) or `layer` (`HealthCheckLayer` by hand,
-//! stopped by `stop_signal()` with a `stop_timeout` of 2 s). It logs through `tracing_subscriber::fmt`
+//! false`, as every app was before), `layer` (`HealthCheckLayer` by hand,
+//! stopped by `stop_signal()` with a `stop_timeout` of 2 s) or `tonic` (tonic's
+//! server behind `HealthCheckLayer`, stopped the same way). It logs through `tracing_subscriber::fmt`
 //! on stderr, prints its address (again from the server's `local_addr` in
 //! `handled`), and `returned` once serving has returned.
 
@@ -90,6 +91,24 @@ async fn layer() -> std::io::Result<()> {
     .await
 }
 
+/// tonic's server behind the layer, stopped by `stop_signal()` given to its
+/// shutdown (`serve_with_shutdown` binds the address itself; this is the same
+/// with the listener bound here, whose port the test reads).
+async fn tonic() -> std::io::Result<()> {
+    let (_reporter, health) = tonic_health::server::health_reporter();
+    let listener = bind().await?;
+    tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(kamal_healthcheck::HealthCheckLayer::new().any_body())
+        .add_service(health)
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener),
+            kamal_healthcheck::stop_signal().stop_timeout(Duration::from_secs(2)),
+        )
+        .await
+        .map_err(std::io::Error::other)
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
@@ -100,6 +119,7 @@ async fn main() -> std::io::Result<()> {
         Ok("ctrl_c") => own_ctrl_c().await?,
         Ok("unhandled") => unhandled().await?,
         Ok("layer") => layer().await?,
+        Ok("tonic") => tonic().await?,
         _ => handled().await?,
     }
     say("returned");
