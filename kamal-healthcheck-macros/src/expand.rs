@@ -36,8 +36,19 @@ pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
         } => {
             let (krate, path) = (&plan.krate, &plan.path);
             let body = serving(block, plan, arguments, recogniser);
+            // The stop listens for signals from the first statement, so that
+            // none is lost before the app serves, and counts the function as
+            // running until it returns.
+            let running = plan.stop_timeout.map(|stop_timeout| {
+                let millis = stop_timeout.as_millis() as u64;
+                let (running, function) = (name("running"), function.item.sig.ident.to_string());
+                quote!(let #running = #krate::__private::Running::function(
+                    #function,
+                    ::core::time::Duration::from_millis(#millis),
+                );)
+            });
             // Noted first, for `probe` of the app before it is served.
-            quote!(#krate::__private::serves(#path); #body)
+            quote!(#running #krate::__private::serves(#path); #body)
         }
     };
     quote! {
@@ -214,7 +225,7 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
     };
     rewrite(serve, body, &|path, listener, app| {
         let served = served(krate, &layer(), app);
-        let (value, address, open) = (name("listener"), name("address"), name("open"));
+        let (value, address) = (name("listener"), name("address"));
         let (serve, signal) = (name("serve"), name("signal"));
         let deploy_timeout = plan.deploy_timeout.as_millis() as u64;
         // Whether kamal-proxy serves the role the container runs (from
@@ -231,24 +242,16 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
             ::core::time::Duration::from_millis(#deploy_timeout),
             #proxied,
         ));
-        // With the signals handled: the same server, stopped on SIGTERM and
-        // SIGINT and cut before `docker stop`'s SIGKILL; the app's own
-        // `.with_graceful_shutdown(..)` after it is the wrapper's.
+        // With the signals handled: the same server, stopped when the
+        // process's stop begins; the app's own `.with_graceful_shutdown(..)`
+        // after it is the wrapper's.
         let call = match plan.stop_timeout {
             None => quote!(#path(#value, #served)),
-            Some(stop_timeout) => {
-                let millis = stop_timeout.as_millis() as u64;
-                quote!({
-                    let #open = #krate::__private::Open::default();
-                    #krate::__private::Stopping::new(
-                        #path(#value, #served.counting(&#open)),
-                        ::core::time::Duration::from_millis(#millis),
-                        #open,
-                        |#serve, #signal| #serve.with_graceful_shutdown(#signal),
-                        |#serve| #serve.local_addr(),
-                    )
-                })
-            }
+            Some(_) => quote!(#krate::__private::Stopping::new(
+                #path(#value, #served),
+                |#serve, #signal| #serve.with_graceful_shutdown(#signal),
+                |#serve| #serve.local_addr(),
+            )),
         };
         quote!({
             let #value = #listener;

@@ -250,20 +250,44 @@
 //! only Ctrl-C (SIGINT), ignores SIGTERM, and every deploy waits out the whole
 //! timeout for each old container.
 //!
-//! With the attribute on the function that serves, SIGTERM and SIGINT start
-//! axum's graceful shutdown, together with the app's own
-//! `.with_graceful_shutdown(..)` future, whichever comes first: the listener
-//! closes and the requests in flight finish. What still runs at the deadline, 1 s
-//! before `stop_timeout`, is cut, as it is at once by a second signal.
+//! With the attribute on the function that serves, the stop listens for
+//! SIGTERM and SIGINT from the function's first statement, on a thread of its
+//! own, so a signal is neither lost nor left waiting, whatever the app's
+//! runtime is doing (a migration before it binds, blocking work):
+//! - **At the first signal**, one `INFO` line says so, and every server the
+//!   function serves begins axum's graceful shutdown: the listener closes,
+//!   idle connections close, the requests in flight finish. A server that
+//!   starts later stops as it starts.
+//! - **The app's own `.with_graceful_shutdown(..)` future** still stops its
+//!   server when it completes first, and it is driven to its end after the
+//!   signal: a future that waits for the same signal (axum's documented
+//!   `shutdown_signal()`) completes, and whatever it does after it (telling a
+//!   worker to stop) runs. A panic in it stops the server, as in axum.
+//! - **When the function and its servers have all returned**, one `INFO` line
+//!   says that the app has stopped.
+//! - **At the deadline**, 1 s before `stop_timeout`, or at a second signal,
+//!   the process ends (`std::process::exit`, status 0, destructors do not run,
+//!   as with the SIGKILL it comes before), with one `INFO` line that says
+//!   what was still running: connections with a request in flight, the
+//!   function not yet serving, the function awaiting something other than its
+//!   servers, or work on tokio's blocking pool after it returned.
+//! - A signal that comes once the function has returned ends the process at
+//!   the deadline (at once at a second signal) with the status it would have
+//!   had without a handler (130 for SIGINT, 143 for SIGTERM), so Ctrl-C still
+//!   ends a test binary.
+//!
 //! `stop_timeout` is deploy.yml's when the attribute reads it (`deploy = ".."`),
 //! else 10 s, or the argument `stop_timeout = "20s"`. `signals = false` turns
-//! all this off, for an app that handles the signals itself.
+//! all this off, for an app that handles the signals itself. The attribute on
+//! a function that returns the router handles no signal: it does not see the
+//! server.
 //!
 //! With [`HealthCheckLayer`], give axum [`stop_signal`] (as above), and
 //! `stop_signal().stop_timeout(Duration::from_secs(30))` for a deploy.yml with
-//! `stop_timeout: 30`: at the deadline it ends the process (exit status 0),
-//! after a line that says so. Without the `tokio` feature, no signal is listened
-//! for.
+//! `stop_timeout: 30`: the same stop, listening from when axum first polls it,
+//! except that the crate cannot see the server return, so it writes no "has
+//! stopped" line unless it cuts. Without the `tokio` feature, no signal is
+//! listened for.
 //!
 //! # Log lines
 //!
@@ -609,6 +633,6 @@ pub mod __private {
     };
     pub use crate::expansion::stopping::{Shutdown, Stopping};
     pub use crate::registry::serves;
-    pub use crate::stop::Open;
+    pub use crate::stop::Running;
     pub use tower_layer::Layer;
 }

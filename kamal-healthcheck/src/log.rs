@@ -15,7 +15,6 @@
 //!
 //! Without the feature every function here does nothing.
 
-#[cfg(any(feature = "tracing", feature = "tokio"))]
 use std::time::Duration;
 
 #[cfg(feature = "tracing")]
@@ -348,22 +347,24 @@ pub(crate) fn healthcheck_inside(path: &str, status: http::StatusCode) {
     eprintln!("kamal_healthcheck: error: {message}");
 }
 
-/// A signal (or the app's own shutdown future) started the stop: one `INFO`
-/// (without the `tracing` feature, on stderr).
+/// A signal started the stop: one `INFO` (without the `tracing` feature, on
+/// stderr).
 #[cfg(feature = "tokio")]
-pub(crate) fn stop_begins(signal: Option<&str>, deadline: Duration, stop_timeout: Duration) {
-    let why = match signal {
-        Some(signal) => format!("{signal} received"),
-        None => "the app's own shutdown future completed".to_owned(),
+pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Duration) {
+    let kamal = std::env::var_os("KAMAL_CONTAINER_NAME").is_some();
+    let before = if kamal {
+        format!(", before docker stop's SIGKILL at {stop_timeout:?}")
+    } else {
+        String::new()
     };
     let message = format!(
-        "{why}: the app stops taking connections, finishes the requests in flight, and cuts \
-         what still runs after {deadline:?}, before docker stop's SIGKILL at {stop_timeout:?}"
+        "{signal} received: the app stops taking connections, finishes the requests in \
+         flight, and cuts what still runs after {deadline:?}{before}"
     );
     #[cfg(feature = "tracing")]
     tracing::info!(
         target: "kamal_healthcheck",
-        signal = signal.unwrap_or("none"),
+        signal,
         deadline_ms = millis(deadline),
         stop_timeout_ms = millis(stop_timeout),
         "{message}"
@@ -373,30 +374,61 @@ pub(crate) fn stop_begins(signal: Option<&str>, deadline: Duration, stop_timeout
 }
 
 /// The app has stopped, `elapsed` after the stop began: by itself, or cut
-/// (`Some`) at the deadline or by a second signal, with the connections still
-/// busy, when they were counted. One `INFO`.
-#[cfg(feature = "tokio")]
-pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, Option<usize>)>) {
+/// (`Some`) at the deadline or by a second signal, with what was still
+/// running. One `INFO`.
+pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, crate::stop::StillRunning)>) {
+    use crate::stop::StillRunning;
     let message = match cut {
         None => format!("the app has stopped, {elapsed:?} after the signal"),
-        Some((why, Some(0) | None)) => {
-            format!("the app has stopped at {why}, {elapsed:?} after the signal")
+        Some((why, running)) => {
+            let what = match running {
+                StillRunning::Connections(busy) => format!(
+                    "cutting {busy} connection{s} with a request still running",
+                    s = if busy == 1 { "" } else { "s" }
+                ),
+                StillRunning::Servers(servers) => format!(
+                    "cutting {servers} server{s} still draining",
+                    s = if servers == 1 { "" } else { "s" }
+                ),
+                StillRunning::NotServing(function) => {
+                    format!("`{function}` had not begun to serve")
+                }
+                StillRunning::Function(function) => format!(
+                    "`{function}` had not returned: its servers have stopped, and it awaits \
+                     something else"
+                ),
+                StillRunning::Process => "the app had returned, but the process was still \
+                     running: work on tokio's blocking pool (`spawn_blocking`) or a thread of \
+                     the app's"
+                    .to_owned(),
+            };
+            format!("the app has stopped at {why}, {elapsed:?} after the signal; {what}")
         }
-        Some((why, Some(busy))) => format!(
-            "the app has stopped at {why}, {elapsed:?} after the signal, cutting {busy} \
-             connection{s} with a request still running",
-            s = if busy == 1 { "" } else { "s" }
-        ),
     };
     #[cfg(feature = "tracing")]
     tracing::info!(
         target: "kamal_healthcheck",
         elapsed_ms = millis(elapsed),
-        cut = cut.and_then(|(_, busy)| busy).unwrap_or(0),
+        cut = match cut {
+            Some((_, StillRunning::Connections(busy))) => busy,
+            _ => 0,
+        },
         "{message}"
     );
     #[cfg(not(feature = "tracing"))]
     eprintln!("kamal_healthcheck: {message}");
+}
+
+/// The stop cannot listen for signals (no thread, or no signal handler
+/// could be installed): one `WARN`.
+#[cfg(feature = "tokio")]
+pub(crate) fn no_signals() {
+    let message = "SIGTERM and SIGINT cannot be listened for: the app will not stop on \
+                   `docker stop` before its SIGKILL";
+    #[cfg(feature = "tracing")]
+    tracing::warn!(target: "kamal_healthcheck", "{message}");
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: warning: {message}");
 }
 
 /// An `ERROR` (without the `tracing` feature, on stderr).

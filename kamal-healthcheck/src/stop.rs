@@ -3,177 +3,415 @@
 //!
 //! The app is PID 1 of its container, and the kernel delivers to PID 1 only
 //! the signals it handles: an app that handles none, or only Ctrl-C (SIGINT),
-//! waits out the whole timeout on every deploy and is killed. Here SIGTERM and
-//! SIGINT start axum's graceful shutdown (the listener closes, requests in
-//! flight finish), and whatever still runs at the deadline, which ends before
-//! the SIGKILL, is cut, as it is at once by a second signal.
+//! waits out the whole timeout on every deploy and is killed.
 //!
-//! [`stop_signal`] is the future to give `with_graceful_shutdown`; the
-//! attribute on the function that serves does the same itself, through
-//! `expansion::stopping`.
+//! The stop is the process's, as signals are: one thread of the crate's
+//! listens for SIGTERM and SIGINT from the moment the stop is started (the
+//! first statement of the function the attribute is on, or the first poll of
+//! [`stop_signal`]), so that no signal is lost, whatever the app's runtime is
+//! doing (blocking work, a migration before it serves). At the first signal
+//! it says so, and every server the stop knows of begins axum's graceful
+//! shutdown (at once, for one that starts later). At the deadline, which ends
+//! before the SIGKILL, or at a second signal, it ends the process, with one
+//! line that says what was still running. "The app has stopped" is written
+//! once, when the last function and server the stop knows of have returned.
+//!
+//! The attribute's servers are in `expansion::stopping`; this module is the
+//! process's side: the signals, the deadline and the count of what still runs.
+//! Without the `tokio` feature no signal is listened for, and most of it is
+//! unused.
+#![cfg_attr(not(feature = "tokio"), allow(dead_code))]
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-#[cfg(feature = "tokio")]
-use std::task::{Context, Poll};
-#[cfg(feature = "tokio")]
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-#[cfg(feature = "tokio")]
-use crate::rules::{STOP_TIMEOUT, stop_deadline};
-
-/// A signal future, of the app's own or the attribute's.
+/// A signal future, of the app's own.
 pub(crate) type BoxSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// What the process's stop knows: process-wide, as signals are.
+#[derive(Default)]
+struct Process {
+    /// Whether the first signal has come.
+    begun: AtomicBool,
+    /// The connections the attribute's servers hold open.
+    open: AtomicUsize,
+    /// Listeners of the signals, only looked at (see [`peek`]).
+    #[cfg(feature = "tokio")]
+    peek: Mutex<Option<Signals>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Whether the signal thread listens (once, for the process's life).
+    listening: bool,
+    /// `docker stop`'s timeout, as the first start gave it.
+    stop_timeout: Option<Duration>,
+    /// The annotated functions running, by name.
+    functions: Vec<&'static str>,
+    /// The servers serving or draining.
+    servers: usize,
+    /// Whether any server has begun to serve.
+    served: bool,
+    /// `stop_signal()` futures that have been polled: their servers cannot be
+    /// told from the outside to have returned.
+    unseen_servers: usize,
+    /// The servers waiting for the stop to begin.
+    waiting: Vec<Waker>,
+    /// When the stop began, at which signal, and whether the app had
+    /// returned by then.
+    began: Option<(Instant, Received, bool)>,
+    /// Whether "the app has stopped" has been written.
+    said_stopped: bool,
+}
+
+fn process() -> &'static Process {
+    static PROCESS: OnceLock<Process> = OnceLock::new();
+    PROCESS.get_or_init(Process::default)
+}
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    crate::outcome::lock(&process().state)
+}
+
+impl State {
+    fn active(&self) -> bool {
+        !self.functions.is_empty() || self.servers > 0 || self.unseen_servers > 0
+    }
+
+    /// After something the stop knows of returned: once the stop has begun
+    /// and nothing is left, the app has stopped.
+    fn returned(&mut self) {
+        if let Some((began, ..)) = self.began {
+            if !self.active() && !std::mem::replace(&mut self.said_stopped, true) {
+                crate::log::stopped(began.elapsed(), None);
+            }
+        }
+    }
+}
+
+/// The function with the attribute, from its first statement to its return:
+/// the stop listens for signals from when it is made.
+#[must_use = "the stop counts the function as running while this lives"]
+pub struct Running(&'static str);
+
+impl Running {
+    /// Starts the process's stop, if it was not started yet (with
+    /// `stop_timeout`, `docker stop`'s timeout), and counts `function` as
+    /// running until this is dropped.
+    pub fn function(function: &'static str, stop_timeout: Duration) -> Self {
+        start(stop_timeout);
+        state().functions.push(function);
+        Self(function)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // The function may return because of a signal its own code heard
+        // first: the stop begins before it counts as returned.
+        peek();
+        let mut state = state();
+        if let Some(at) = state.functions.iter().position(|name| *name == self.0) {
+            state.functions.remove(at);
+        }
+        state.returned();
+    }
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Running").field(&self.0).finish()
+    }
+}
+
+/// One server, serving or draining, until dropped.
+pub(crate) struct Server(());
+
+impl Server {
+    pub(crate) fn new() -> Self {
+        let mut state = state();
+        state.servers += 1;
+        state.served = true;
+        Self(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let mut state = state();
+        state.servers -= 1;
+        state.returned();
+    }
+}
+
+/// One open connection of the attribute's servers, until dropped.
+#[derive(Debug)]
+pub(crate) struct OpenGuard(());
+
+/// Counts one more open connection.
+pub(crate) fn connection() -> OpenGuard {
+    process().open.fetch_add(1, Ordering::Relaxed);
+    OpenGuard(())
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        process().open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether the stop has begun, or else `cx` is woken when it begins.
+pub(crate) fn poll_begun(cx: &mut Context<'_>) -> Poll<()> {
+    if process().begun.load(Ordering::Acquire) {
+        return Poll::Ready(());
+    }
+    let mut state = state();
+    if process().begun.load(Ordering::Acquire) {
+        return Poll::Ready(());
+    }
+    if !state
+        .waiting
+        .iter()
+        .any(|known| known.will_wake(cx.waker()))
+    {
+        state.waiting.push(cx.waker().clone());
+    }
+    Poll::Pending
+}
+
+/// Starts the signal thread, once for the process, and returns when it
+/// listens: a signal that comes after this is received.
+#[cfg(feature = "tokio")]
+fn start(stop_timeout: Duration) {
+    let mut state = state();
+    state.stop_timeout.get_or_insert(stop_timeout);
+    if std::mem::replace(&mut state.listening, true) {
+        return;
+    }
+    drop(state);
+    let (ready, listens) = std::sync::mpsc::channel();
+    // Its lines go to the app's global subscriber, which `main` may install
+    // after its first statement.
+    let spawned = std::thread::Builder::new()
+        .name("kamal-healthcheck-stop".to_owned())
+        .spawn(move || listen(&ready));
+    let listening = spawned.is_ok() && listens.recv().unwrap_or(false);
+    if !listening {
+        crate::log::no_signals();
+    }
+}
+
+#[cfg(not(feature = "tokio"))]
+fn start(_stop_timeout: Duration) {}
+
+/// The signal thread: a runtime of its own, so that it runs whatever the
+/// app's does. Says on `ready` whether it listens.
+#[cfg(feature = "tokio")]
+fn listen(ready: &std::sync::mpsc::Sender<bool>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let Ok(runtime) = runtime else {
+        let _ = ready.send(false);
+        return;
+    };
+    runtime.block_on(async {
+        let Some(mut signals) = Signals::new() else {
+            let _ = ready.send(false);
+            return;
+        };
+        *crate::outcome::lock(&process().peek) = Signals::new();
+        let _ = ready.send(true);
+        let first = signals.recv().await;
+        begin(first);
+        let (began, first, returned, stop_timeout) = {
+            let state = state();
+            let (began, first, returned) = state.began.expect("begun above");
+            let stop_timeout = state.stop_timeout.unwrap_or(crate::rules::STOP_TIMEOUT);
+            (began, first, returned, stop_timeout)
+        };
+        let deadline = crate::rules::stop_deadline(stop_timeout).saturating_sub(began.elapsed());
+        let sleep = tokio::time::sleep(deadline);
+        tokio::pin!(sleep);
+        let why = std::future::poll_fn(|cx| {
+            if let Poll::Ready(second) = signals.poll_recv(cx) {
+                return Poll::Ready(second.name);
+            }
+            sleep.as_mut().poll(cx).map(|()| "the deadline")
+        })
+        .await;
+        crate::log::stopped(began.elapsed(), Some((why, still_running())));
+        // The app had returned before the signal came: the process ends as
+        // it would have without a handler.
+        std::process::exit(if returned { 128 + first.number } else { 0 });
+    });
+}
+
+/// Begins the stop at `received`, unless it has begun: says so, and stops
+/// every server.
+#[cfg(feature = "tokio")]
+fn begin(received: Received) {
+    let (stop_timeout, returned) = {
+        let mut state = state();
+        if state.began.is_some() {
+            return;
+        }
+        let returned = !state.active();
+        state.began = Some((Instant::now(), received, returned));
+        let stop_timeout = state.stop_timeout.unwrap_or(crate::rules::STOP_TIMEOUT);
+        (stop_timeout, returned)
+    };
+    let deadline = crate::rules::stop_deadline(stop_timeout);
+    crate::log::stop_begins(received.name, deadline, stop_timeout);
+    process().begun.store(true, Ordering::Release);
+    for waker in std::mem::take(&mut state().waiting) {
+        waker.wake();
+    }
+    // Nothing the stop knows of runs: the app has returned, because of this
+    // signal (its own listener may have heard it first) or before it (a test
+    // binary between tests).
+    if returned {
+        state().returned();
+    }
+}
+
+/// Begins the stop now if a signal has come that the stop's thread has not
+/// taken yet: the app's own listener of it may have been woken first, and
+/// the app may be returning because of it. Every listener of a signal is
+/// told at once, so a signal the app heard is here.
+pub(crate) fn peek() {
+    #[cfg(feature = "tokio")]
+    {
+        let received = match &mut *crate::outcome::lock(&process().peek) {
+            Some(signals) => signals.poll_recv(&mut Context::from_waker(std::task::Waker::noop())),
+            None => Poll::Pending,
+        };
+        if let Poll::Ready(received) = received {
+            begin(received);
+        }
+    }
+}
+
+/// What still runs when the stop cuts it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum StillRunning {
+    /// Connections with a request still running.
+    Connections(usize),
+    /// Servers still draining, with no connection open.
+    Servers(usize),
+    /// The function with the attribute, which had not begun to serve.
+    NotServing(&'static str),
+    /// The function with the attribute, whose servers have returned: it
+    /// awaits something else.
+    Function(&'static str),
+    /// Nothing the stop knows of: work on tokio's blocking pool, or a thread
+    /// of the app's.
+    Process,
+}
+
+fn still_running() -> StillRunning {
+    let open = process().open.load(Ordering::Relaxed);
+    let state = state();
+    if open > 0 {
+        StillRunning::Connections(open)
+    } else if state.servers > 0 {
+        StillRunning::Servers(state.servers)
+    } else if let Some(function) = state.functions.first() {
+        if state.served {
+            StillRunning::Function(function)
+        } else {
+            StillRunning::NotServing(function)
+        }
+    } else if state.unseen_servers > 0 {
+        StillRunning::Servers(state.unseen_servers)
+    } else {
+        StillRunning::Process
+    }
+}
+
+/// A signal received.
+#[derive(Clone, Copy)]
+struct Received {
+    name: &'static str,
+    number: i32,
+}
 
 #[cfg(feature = "tokio")]
 /// The signals that stop the app: SIGTERM (`docker stop`) and SIGINT
 /// (Ctrl-C), each received from the moment this is made.
 struct Signals {
     #[cfg(unix)]
-    terminate: Option<tokio::signal::unix::Signal>,
+    terminate: tokio::signal::unix::Signal,
     #[cfg(unix)]
-    interrupt: Option<tokio::signal::unix::Signal>,
+    interrupt: tokio::signal::unix::Signal,
     #[cfg(not(unix))]
     ctrl_c: BoxSignal,
 }
 
 #[cfg(feature = "tokio")]
 impl Signals {
-    /// Listens for both; needs a tokio runtime with its I/O driver, as
-    /// `#[tokio::main]` starts. A signal that cannot be listened for (no
-    /// runtime) is never received.
-    fn new() -> Self {
+    /// Listens for both, within a runtime; `None` if it cannot.
+    fn new() -> Option<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let listen = |kind| {
-                tokio::runtime::Handle::try_current()
-                    .ok()
-                    .and_then(|_| signal(kind).ok())
-            };
-            Self {
-                terminate: listen(SignalKind::terminate()),
-                interrupt: listen(SignalKind::interrupt()),
-            }
+            Some(Self {
+                terminate: signal(SignalKind::terminate()).ok()?,
+                interrupt: signal(SignalKind::interrupt()).ok()?,
+            })
         }
         #[cfg(not(unix))]
         {
-            Self {
-                ctrl_c: Box::pin(async {
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                }),
-            }
+            Some(Self {
+                ctrl_c: Self::ctrl_c(),
+            })
         }
     }
 
-    /// The name of the next signal received.
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<&'static str> {
+    #[cfg(not(unix))]
+    fn ctrl_c() -> BoxSignal {
+        Box::pin(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+    }
+
+    async fn recv(&mut self) -> Received {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Received> {
         #[cfg(unix)]
         {
-            for (signal, name) in [
-                (&mut self.terminate, "SIGTERM"),
-                (&mut self.interrupt, "SIGINT"),
-            ] {
-                if let Some(listening) = signal {
-                    if let Poll::Ready(received) = listening.poll_recv(cx) {
-                        if received.is_none() {
-                            *signal = None;
-                            continue;
-                        }
-                        return Poll::Ready(name);
-                    }
-                }
+            // A stream that ended (never, while the runtime runs) stays pending.
+            if let Poll::Ready(Some(())) = self.terminate.poll_recv(cx) {
+                return Poll::Ready(Received {
+                    name: "SIGTERM",
+                    number: 15,
+                });
+            }
+            if let Poll::Ready(Some(())) = self.interrupt.poll_recv(cx) {
+                return Poll::Ready(Received {
+                    name: "SIGINT",
+                    number: 2,
+                });
             }
             Poll::Pending
         }
         #[cfg(not(unix))]
         {
             std::task::ready!(self.ctrl_c.as_mut().poll(cx));
-            self.ctrl_c = Box::pin(async {
-                let _ = tokio::signal::ctrl_c().await;
-            });
-            Poll::Ready("Ctrl-C")
-        }
-    }
-}
-
-#[cfg(feature = "tokio")]
-/// Where a stop is: listening for the signal, then draining until the
-/// deadline.
-pub(crate) struct Stop {
-    signals: Signals,
-    own: Option<BoxSignal>,
-    stop_timeout: Duration,
-    open: Option<Open>,
-    draining: Option<(Instant, Pin<Box<tokio::time::Sleep>>)>,
-}
-
-#[cfg(feature = "tokio")]
-/// What a poll of [`Stop`] found.
-pub(crate) enum Step {
-    /// The stop begins now.
-    Begins,
-    /// The deadline came, or a second signal: cut what still runs.
-    Cut,
-}
-
-#[cfg(feature = "tokio")]
-impl Stop {
-    pub(crate) fn new(stop_timeout: Duration, own: Option<BoxSignal>, open: Option<Open>) -> Self {
-        Self {
-            signals: Signals::new(),
-            own,
-            stop_timeout,
-            open,
-            draining: None,
-        }
-    }
-
-    pub(crate) fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
-        match &mut self.draining {
-            None => {
-                let received = match self.signals.poll_recv(cx) {
-                    Poll::Ready(name) => Some(name),
-                    Poll::Pending => None,
-                };
-                let own = received.is_none()
-                    && self
-                        .own
-                        .as_mut()
-                        .is_some_and(|own| own.as_mut().poll(cx).is_ready());
-                if received.is_none() && !own {
-                    return Poll::Pending;
-                }
-                let deadline = stop_deadline(self.stop_timeout);
-                crate::log::stop_begins(received, deadline, self.stop_timeout);
-                let sleep = Box::pin(tokio::time::sleep(deadline));
-                self.draining = Some((Instant::now(), sleep));
-                Poll::Ready(Step::Begins)
-            }
-            Some((since, sleep)) => {
-                let second = self.signals.poll_recv(cx);
-                if sleep.as_mut().poll(cx).is_pending() && second.is_pending() {
-                    return Poll::Pending;
-                }
-                let why = match second {
-                    Poll::Ready(name) => name,
-                    Poll::Pending => "the deadline",
-                };
-                let cut = self.open.as_ref().map(Open::count);
-                crate::log::stopped(since.elapsed(), Some((why, cut)));
-                Poll::Ready(Step::Cut)
-            }
-        }
-    }
-
-    /// The server returned by itself.
-    pub(crate) fn ended(&self) {
-        if let Some((since, _)) = &self.draining {
-            crate::log::stopped(since.elapsed(), None);
+            self.ctrl_c = Self::ctrl_c();
+            Poll::Ready(Received {
+                name: "Ctrl-C",
+                number: 2,
+            })
         }
     }
 }
@@ -185,12 +423,13 @@ impl Stop {
 /// the log. What still runs at the deadline, which ends before `docker
 /// stop`'s SIGKILL (10 s unless [`stop_timeout`](StopSignal::stop_timeout)
 /// says otherwise), or at a second signal, is cut: the process exits, with
-/// status 0, after a line that says so.
+/// status 0, after a line that says what was still running.
 ///
-/// Without a handler for SIGTERM an app that is PID 1 of its container, as
-/// apps deployed with Kamal are, ignores `docker stop` and is killed after
-/// the timeout, on every deploy. `#[kamal_healthcheck]` on the function that
-/// serves does all this itself.
+/// Signals are listened for from its first poll, that is, from when axum
+/// serves. Without a handler for SIGTERM an app that is PID 1 of its
+/// container, as apps deployed with Kamal are, ignores `docker stop` and is
+/// killed after the timeout, on every deploy. `#[kamal_healthcheck]` on the
+/// function that serves does all this itself, from its first statement.
 ///
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")]
@@ -208,16 +447,16 @@ impl Stop {
 /// ```
 pub fn stop_signal() -> StopSignal {
     StopSignal {
-        stop: None,
-        stop_timeout: STOP_TIMEOUT,
+        started: false,
+        stop_timeout: crate::rules::STOP_TIMEOUT,
     }
 }
 
 #[cfg(feature = "tokio")]
 /// The future [`stop_signal`] makes.
 pub struct StopSignal {
-    /// Made at the first poll, within the runtime.
-    stop: Option<Stop>,
+    /// Whether the stop was started, at the first poll.
+    started: bool,
     stop_timeout: Duration,
 }
 
@@ -244,25 +483,11 @@ impl Future for StopSignal {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let stop_timeout = self.stop_timeout;
-        let stop = self
-            .stop
-            .get_or_insert_with(|| Stop::new(stop_timeout, None, None));
-        match stop.poll_step(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Step::Begins) => {
-                let mut stop = self.stop.take().expect("made above");
-                // The server drains; the deadline and a second signal are
-                // watched on a task of their own, which ends the process.
-                let runtime = tokio::runtime::Handle::current();
-                crate::task::spawn(&runtime, async move {
-                    std::future::poll_fn(|cx| stop.poll_step(cx)).await;
-                    std::process::exit(0);
-                });
-                Poll::Ready(())
-            }
-            Poll::Ready(Step::Cut) => Poll::Ready(()),
+        if !std::mem::replace(&mut self.started, true) {
+            start(self.stop_timeout);
+            state().unseen_servers += 1;
         }
+        poll_begun(cx)
     }
 }
 
@@ -272,34 +497,5 @@ impl std::fmt::Debug for StopSignal {
         f.debug_struct("StopSignal")
             .field("stop_timeout", &self.stop_timeout)
             .finish()
-    }
-}
-
-/// The connections a served app holds open, counted by
-/// [`Served`](crate::expansion::serving::Served): those still open when the deadline
-/// cuts them are the requests cut.
-#[derive(Clone, Debug, Default)]
-pub struct Open(Arc<AtomicUsize>);
-
-impl Open {
-    /// Counts one more connection, until the guard is dropped.
-    pub(crate) fn connection(&self) -> OpenGuard {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        OpenGuard(self.0.clone())
-    }
-
-    #[cfg(feature = "tokio")]
-    pub(crate) fn count(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// One open connection.
-#[derive(Debug)]
-pub(crate) struct OpenGuard(Arc<AtomicUsize>);
-
-impl Drop for OpenGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -24,8 +24,14 @@ struct App {
 }
 
 impl App {
-    /// Starts the app in `mode`; `None` where no PID namespace can be made.
+    /// Starts the app in `mode`, serving; `None` where no PID namespace can
+    /// be made.
     fn start(mode: &str) -> Option<App> {
+        Self::launch(mode, &[]).map(App::serving)
+    }
+
+    /// Starts the app in `mode` with `envs`, without waiting for it to serve.
+    fn launch(mode: &str, envs: &[(&str, &str)]) -> Option<App> {
         let made = Command::new("unshare")
             .args(["--pid", "--fork", "true"])
             .stderr(Stdio::null())
@@ -39,6 +45,8 @@ impl App {
             .args(["--pid", "--fork", env!("CARGO_BIN_EXE_stopping")])
             .env("MODE", mode)
             .env("RUST_LOG", "info")
+            .env_remove("KAMAL_CONTAINER_NAME")
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -61,15 +69,17 @@ impl App {
             lines,
             log,
         };
-        let line = app.line("listening on ");
-        app.address = line["listening on ".len()..].parse().unwrap();
-        // The app is the one child of `unshare`, PID 1 inside.
+        // The app is the one child of `unshare`, PID 1 inside, once forked.
         let id = app.unshare.id();
-        let children = std::fs::read_to_string(format!("/proc/{id}/task/{id}/children")).unwrap();
-        app.pid = children.trim().parse().expect("unshare has forked the app");
-        // Serving (and so listening for signals) once a request is answered.
-        let home = app.send("/").join().unwrap().expect("the app answers");
-        assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+        let until = Instant::now() + Duration::from_secs(5);
+        while app.pid == 0 && Instant::now() < until {
+            let children = std::fs::read_to_string(format!("/proc/{id}/task/{id}/children"));
+            match children.unwrap_or_default().trim().parse() {
+                Ok(pid) => app.pid = pid,
+                Err(_) => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+        assert_ne!(app.pid, 0, "unshare has forked the app");
         let status = std::fs::read_to_string(format!("/proc/{}/status", app.pid)).unwrap();
         let nspid = status
             .lines()
@@ -80,6 +90,15 @@ impl App {
             "the app is PID 1 of its namespace: {nspid}"
         );
         Some(app)
+    }
+
+    /// Waits for the app to listen and answer a request.
+    fn serving(mut self) -> App {
+        let line = self.line("listening on ");
+        self.address = line["listening on ".len()..].parse().unwrap();
+        let home = self.send("/").join().unwrap().expect("the app answers");
+        assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+        self
     }
 
     /// The next stdout line that starts with `prefix`, within 5 s.
@@ -128,16 +147,23 @@ impl App {
         panic!("{message}; the app's log:\n{log}");
     }
 
-    /// Waits for `unshare` (which exits with the app) and returns the log.
-    fn finish(mut self) -> String {
+    /// Waits for `unshare` (which exits with the app, with its status),
+    /// checks that the app exited with `code`, and returns the log.
+    fn finish_with(mut self, code: i32) -> String {
         let mut log = String::new();
         self.log.take().unwrap().read_to_string(&mut log).unwrap();
         let status = self.unshare.wait().unwrap();
-        assert!(
-            status.success(),
+        assert_eq!(
+            status.code(),
+            Some(code),
             "the app exited with {status}; its log:\n{log}"
         );
         log
+    }
+
+    /// Waits for the app, which exits with status 0, and returns the log.
+    fn finish(self) -> String {
+        self.finish_with(0)
     }
 
     /// A request on a connection of its own, answered on another thread.
@@ -198,10 +224,12 @@ fn an_idle_app_stops_within_half_a_second_of_sigterm() {
     };
     let begins = logged(&log, "SIGTERM received");
     assert!(begins.contains(" INFO "), "{begins}");
+    // Outside a container Kamal started, no `docker stop` is spoken of.
     assert!(
-        begins.contains("cuts what still runs after 1s, before docker stop's SIGKILL at 2s"),
+        begins.contains("cuts what still runs after 1s "),
         "{begins}"
     );
+    assert!(!begins.contains("docker stop"), "{begins}");
     let stopped = logged(&log, "the app has stopped");
     assert!(
         stopped.contains(" INFO ") && stopped.contains("cut=0"),
@@ -238,10 +266,10 @@ fn a_request_in_flight_is_answered_before_the_app_stops() {
 /// Starts the app in `mode`, sends it a request that never ends and SIGTERM,
 /// and returns its log once the deadline (1 s, before the SIGKILL that a
 /// `stop_timeout` of 2 s says) has cut it, and the unanswered response.
-fn cut_at_the_deadline(mode: &str) -> Option<(String, std::io::Result<String>)> {
+fn cut_at_the_deadline(mode: &str, path: &str) -> Option<(String, std::io::Result<String>)> {
     let app = App::start(mode)?;
-    let response = app.send("/hang");
-    app.line("hang started");
+    let response = app.send(path);
+    app.line(&format!("{} started", &path[1..]));
     let sent = Instant::now();
     app.signal("TERM");
     if !app.exits_within(Duration::from_millis(1800)) {
@@ -257,7 +285,7 @@ fn cut_at_the_deadline(mode: &str) -> Option<(String, std::io::Result<String>)> 
 
 #[test]
 fn a_request_that_never_ends_is_cut_at_the_deadline_before_sigkill() {
-    let Some((log, response)) = cut_at_the_deadline("handled") else {
+    let Some((log, response)) = cut_at_the_deadline("handled", "/hang") else {
         return;
     };
     assert!(response.unwrap_or_default().is_empty());
@@ -331,7 +359,7 @@ fn hand_placed_layer_users_stop_with_one_call() {
 #[test]
 fn hand_placed_layer_users_are_cut_at_the_deadline_too() {
     // The process ends where the deadline cuts it: serving never returns.
-    let Some((log, _)) = cut_at_the_deadline("layer") else {
+    let Some((log, _)) = cut_at_the_deadline("layer", "/hang") else {
         return;
     };
     logged(&log, "the app has stopped at the deadline");
@@ -353,4 +381,194 @@ fn with_signals_false_pid_1_ignores_sigterm() {
         !app.exits_within(Duration::ZERO),
         "SIGTERM was delivered to PID 1"
     );
+}
+
+/// Under Kamal (`KAMAL_CONTAINER_NAME` set) the stop's first line speaks of
+/// `docker stop`'s SIGKILL; outside it (above), it does not.
+#[test]
+fn under_kamal_the_stop_line_names_docker_stop_s_sigkill() {
+    let Some(app) = App::launch("handled", &[("KAMAL_CONTAINER_NAME", "shop-web-3d4f1e2a")]) else {
+        return;
+    };
+    let app = app.serving();
+    app.signal("TERM");
+    if !app.exits_within(Duration::from_millis(500)) {
+        app.fail("still running 0.5 s after SIGTERM");
+    }
+    let log = app.finish();
+    let begins = logged(&log, "SIGTERM received");
+    assert!(
+        begins.contains("cuts what still runs after 1s, before docker stop's SIGKILL at 2s"),
+        "{begins}"
+    );
+}
+
+/// axum's documented `shutdown_signal()` with cleanup after it: the app's
+/// own future runs to its end (it tells the worker to stop) whichever
+/// listener of the signal wakes first, so the app exits at once, as it does
+/// without the attribute (the control, run beside it). Twenty times each.
+#[test]
+fn axum_s_documented_shutdown_with_cleanup_runs_to_its_end_every_time() {
+    for run in 0..20 {
+        for mode in ["documented", "documented_bare"] {
+            let Some(app) = App::start(mode) else {
+                return;
+            };
+            app.signal("TERM");
+            if !app.exits_within(Duration::from_millis(500)) {
+                app.fail(&format!(
+                    "{mode}, run {run}: still running 0.5 s after SIGTERM"
+                ));
+            }
+            app.line("worker stopped");
+            let log = app.finish();
+            if mode == "documented" {
+                logged(&log, "SIGTERM received");
+                logged(&log, "the app has stopped,");
+            }
+        }
+    }
+}
+
+/// A request blocked on tokio's blocking pool keeps its connection open and
+/// would keep the runtime from ending: the process ends at the deadline.
+#[test]
+fn a_blocking_call_in_flight_is_cut_at_the_deadline() {
+    let Some((log, response)) = cut_at_the_deadline("handled", "/block") else {
+        return;
+    };
+    assert!(response.unwrap_or_default().is_empty());
+    let stopped = logged(&log, "the app has stopped at the deadline");
+    assert!(
+        stopped.contains("cutting 1 connection with a request still running"),
+        "{stopped}"
+    );
+}
+
+/// SIGTERM while the function blocks its thread before it serves (a
+/// synchronous migration of 5 s): the stop listens from the function's first
+/// statement, so the signal is received, and the process ends at the
+/// deadline, saying that the app had not begun to serve.
+#[test]
+fn a_sigterm_during_long_work_before_serving_ends_the_process_at_the_deadline() {
+    let Some(app) = App::launch("migrating", &[("MIGRATE_MS", "5000")]) else {
+        return;
+    };
+    app.line("migrating");
+    let sent = Instant::now();
+    app.signal("TERM");
+    if !app.exits_within(Duration::from_millis(1800)) {
+        app.fail("still running 1.8 s after SIGTERM");
+    }
+    assert!(sent.elapsed() >= Duration::from_millis(950));
+    let log = app.finish();
+    logged(&log, "SIGTERM received");
+    logged(
+        &log,
+        "the app has stopped at the deadline, 1.0", // 1.0..s
+    );
+    logged(&log, "`migrating` had not begun to serve");
+}
+
+/// SIGTERM during short work before serving (0.6 s): kept, and acted on
+/// when the server starts, which stops at once.
+#[test]
+fn a_sigterm_during_short_work_before_serving_stops_the_server_as_it_starts() {
+    let Some(app) = App::launch("migrating", &[("MIGRATE_MS", "600")]) else {
+        return;
+    };
+    app.line("migrating");
+    let sent = Instant::now();
+    app.signal("TERM");
+    app.line("listening on");
+    if !app.exits_within(Duration::from_millis(900)) {
+        app.fail("still running 0.9 s after SIGTERM");
+    }
+    assert!(
+        sent.elapsed() < Duration::from_millis(950),
+        "cut, not stopped"
+    );
+    app.line("returned");
+    let log = app.finish();
+    logged(&log, "SIGTERM received");
+    logged(&log, "the app has stopped,");
+}
+
+/// The server beside work that never ends (`try_join!`), or in a task while
+/// the function waits for Ctrl-C: the servers stop, the function does not
+/// return; "the app has stopped" is not written, and the process ends at the
+/// deadline, saying which function had not returned.
+#[test]
+fn a_function_that_awaits_something_else_is_ended_at_the_deadline() {
+    for mode in ["joined", "spawned"] {
+        let Some(app) = App::start(mode) else {
+            return;
+        };
+        let sent = Instant::now();
+        app.signal("TERM");
+        if !app.exits_within(Duration::from_millis(1800)) {
+            app.fail(&format!("{mode}: still running 1.8 s after SIGTERM"));
+        }
+        assert!(sent.elapsed() >= Duration::from_millis(950), "{mode}");
+        let log = app.finish();
+        let stopped = logged(&log, "the app has stopped at the deadline");
+        assert!(
+            stopped.contains(&format!("`{mode}` had not returned")),
+            "{stopped}"
+        );
+        assert!(!log.contains("the app has stopped,"), "{log}");
+    }
+}
+
+/// Two servers in one `join!`: one stop, said once when both have returned.
+#[test]
+fn two_servers_stop_as_one_app() {
+    let Some((log, _)) = stopped_by("two", "TERM") else {
+        return;
+    };
+    logged(&log, "SIGTERM received");
+    logged(&log, "the app has stopped");
+}
+
+/// The app's own shutdown future panics after the signal: as with plain
+/// axum, the request in flight is answered and the process exits with 0.
+#[test]
+fn a_panic_in_the_app_s_own_shutdown_future_still_drains() {
+    let Some(app) = App::start("panicking") else {
+        return;
+    };
+    let response = app.send("/slow");
+    app.line("slow started");
+    app.signal("TERM");
+    let response = response.join().unwrap().expect("answered");
+    assert!(response.ends_with("slow"), "{response}");
+    if !app.exits_within(Duration::from_secs(1)) {
+        app.fail("still running 1 s after SIGTERM");
+    }
+    app.line("returned");
+    let log = app.finish();
+    assert!(log.contains("the cleanup failed"), "{log}");
+}
+
+/// Once every function and server the stop knows of has returned, a signal
+/// is not ignored: the process ends at the deadline, or at once at a second
+/// signal, with the status it would have had without a handler (128 + the
+/// first signal's number).
+#[test]
+fn a_signal_after_the_app_has_returned_ends_the_process() {
+    for second in [false, true] {
+        let Some(app) = App::launch("returns_at_once", &[]) else {
+            return;
+        };
+        app.line("returned");
+        app.signal("INT");
+        if second {
+            app.signal("TERM");
+        }
+        let within = if second { 500 } else { 1800 };
+        if !app.exits_within(Duration::from_millis(within)) {
+            app.fail(&format!("still running {within} ms after SIGINT"));
+        }
+        app.finish_with(130);
+    }
 }

@@ -18,7 +18,7 @@ use tower_service::Service;
 
 use crate::layer::{HealthCheck, HealthCheckLayer};
 use crate::registry::Pairing;
-use crate::stop::{Open, OpenGuard};
+use crate::stop::OpenGuard;
 
 /// A make-service whose services answer the healthcheck first: for every
 /// connection `axum::serve` accepts, the inner make-service's service inside
@@ -32,7 +32,6 @@ use crate::stop::{Open, OpenGuard};
 pub struct Served<S, M, B> {
     layer: HealthCheckLayer<M>,
     inner: S,
-    open: Option<Open>,
     /// Whether the first service made is still to be asked.
     ask: bool,
     /// The layer as given, when it has no checks of its own: paired with a
@@ -49,7 +48,6 @@ impl<S: Clone, M, B> Clone for Served<S, M, B> {
         Self {
             layer: self.layer.clone(),
             inner: self.inner.clone(),
-            open: self.open.clone(),
             ask: self.ask,
             bare: self.bare.clone(),
             _serving: self._serving.clone(),
@@ -114,19 +112,11 @@ impl<S, M, B> Served<S, M, B> {
         Self {
             layer,
             inner,
-            open: None,
             ask: true,
             bare,
             _serving: serving,
             body: PhantomData,
         }
-    }
-
-    /// Counts the connections it serves in `open`, for a stop to say how many
-    /// it cut.
-    pub fn counting(mut self, open: &Open) -> Self {
-        self.open = Some(open.clone());
-        self
     }
 
     /// Says at start-up what kamal-proxy will probe and where the app answers
@@ -214,7 +204,7 @@ where
         ServedFuture {
             made: self.inner.call(target),
             layer: Some(self.layer.clone()),
-            open: self.open.as_ref().map(Open::connection),
+            open: Some(crate::stop::connection()),
             ask: std::mem::take(&mut self.ask),
             body: PhantomData,
         }

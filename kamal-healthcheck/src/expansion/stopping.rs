@@ -1,75 +1,59 @@
 //! What `#[kamal_healthcheck]` on the function that serves makes of
-//! `axum::serve(listener, app)`: the same server, stopped on SIGTERM and
-//! SIGINT by [`Stop`](crate::stop) and cut before `docker stop`'s SIGKILL.
+//! `axum::serve(listener, app)`: the same server, stopped when the process's
+//! stop ([`crate::stop`]) begins, with the app's own shutdown future driven
+//! to its end.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::task::{Context, Poll};
 
-#[cfg(feature = "tokio")]
 use pin_project_lite::pin_project;
 
-use crate::stop::{BoxSignal, Open};
-#[cfg(feature = "tokio")]
-use crate::stop::{Step, Stop};
-
-/// The state the app's serving future and axum's shutdown signal share.
-#[derive(Default)]
-struct Shared {
-    stopping: AtomicBool,
-    waker: Mutex<Option<Waker>>,
-}
-
-impl Shared {
-    #[cfg(feature = "tokio")]
-    pub(crate) fn stop(&self) {
-        self.stopping.store(true, Ordering::Release);
-        if let Some(waker) = crate::outcome::lock(&self.waker).take() {
-            waker.wake();
-        }
-    }
-}
+use crate::stop::{BoxSignal, Server};
 
 /// The future `axum::serve(..).with_graceful_shutdown(..)` is given by
-/// [`Stopping`]: it completes when the app starts to stop.
-pub struct Shutdown(Arc<Shared>, Option<BoxSignal>);
+/// [`Stopping`]: it completes when the process's stop begins (SIGTERM or
+/// SIGINT), or when the app's own shutdown future completes.
+///
+/// The app's own future keeps being driven after the stop began: axum drops
+/// this future once it completes, so what is left of the app's (its cleanup
+/// after the signal it waits for) goes on in a task of its own, to its end.
+pub struct Shutdown(Option<BoxSignal>);
 
 impl Future for Shutdown {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if let Some(own) = &mut self.1 {
+        // The app's first: a signal it waits for was received by the time the
+        // stop's thread saw it, so it is ready now if it waits for that signal.
+        if let Some(own) = &mut self.0 {
             if own.as_mut().poll(cx).is_ready() {
+                self.0 = None;
+                // Because of a signal the stop's thread has yet to take?
+                crate::stop::peek();
                 return Poll::Ready(());
             }
         }
-        if self.0.stopping.load(Ordering::Acquire) {
-            return Poll::Ready(());
+        std::task::ready!(crate::stop::poll_begun(cx));
+        #[cfg(feature = "tokio")]
+        if let (Some(own), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            crate::task::spawn(&runtime, own);
         }
-        *crate::outcome::lock(&self.0.waker) = Some(cx.waker().clone());
-        if self.0.stopping.load(Ordering::Acquire) {
-            return Poll::Ready(());
-        }
-        Poll::Pending
+        Poll::Ready(())
     }
 }
 
 /// What `#[kamal_healthcheck]` makes of `axum::serve(listener, app)` in the
-/// function that serves: the same server, which stops on SIGTERM or SIGINT
-/// (or on the app's own shutdown future, given with
-/// [`with_graceful_shutdown`](Self::with_graceful_shutdown)), lets the
-/// requests in flight finish, and cuts what still runs at the deadline,
-/// before `docker stop`'s SIGKILL. Awaited, it gives what the server gives.
+/// function that serves: the same server, which stops when the process's
+/// stop begins (on SIGTERM or SIGINT) or on the app's own shutdown future
+/// (given with [`with_graceful_shutdown`](Self::with_graceful_shutdown)),
+/// and lets the requests in flight finish. Awaited, it gives what the server
+/// gives.
 pub struct Stopping<T, W, A> {
     serve: T,
     with_shutdown: W,
     local_addr: A,
     own: Option<BoxSignal>,
-    stop_timeout: Duration,
-    open: Open,
 }
 
 impl<T, W, A, G, R> Stopping<T, W, A>
@@ -78,22 +62,13 @@ where
     A: Fn(&T) -> R,
 {
     /// `serve`, given its shutdown future by `with_shutdown` when it is
-    /// awaited; `local_addr` asks it for its address. The deadline ends before
-    /// `stop_timeout`; `open` counts the connections it holds.
-    pub fn new(
-        serve: T,
-        stop_timeout: Duration,
-        open: Open,
-        with_shutdown: W,
-        local_addr: A,
-    ) -> Self {
+    /// awaited; `local_addr` asks it for its address.
+    pub fn new(serve: T, with_shutdown: W, local_addr: A) -> Self {
         Self {
             serve,
             with_shutdown,
             local_addr,
             own: None,
-            stop_timeout,
-            open,
         }
     }
 
@@ -113,7 +88,6 @@ where
     }
 }
 
-#[cfg(feature = "tokio")]
 impl<T, W, A, G, R> IntoFuture for Stopping<T, W, A>
 where
     W: FnOnce(T, Shutdown) -> G,
@@ -124,69 +98,33 @@ where
     type IntoFuture = StoppingFuture<G::IntoFuture>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let shared = Arc::new(Shared::default());
-        let shutdown = Shutdown(shared.clone(), None);
-        let serving = (self.with_shutdown)(self.serve, shutdown).into_future();
+        let server = Server::new();
+        let serving = (self.with_shutdown)(self.serve, Shutdown(self.own)).into_future();
         StoppingFuture {
             serving,
-            stop: Stop::new(self.stop_timeout, self.own, Some(self.open)),
-            shared,
+            _server: server,
         }
     }
 }
 
-/// Without the `tokio` feature no signal is listened for: the server stops
-/// on the app's own shutdown future only, as axum's would.
-#[cfg(not(feature = "tokio"))]
-impl<T, W, A, G, R> IntoFuture for Stopping<T, W, A>
-where
-    W: FnOnce(T, Shutdown) -> G,
-    A: Fn(&T) -> R,
-    G: IntoFuture<Output = std::io::Result<()>>,
-{
-    type Output = std::io::Result<()>;
-    type IntoFuture = G::IntoFuture;
-
-    fn into_future(self) -> Self::IntoFuture {
-        let _ = (self.stop_timeout, self.open);
-        let shutdown = Shutdown(Arc::default(), self.own);
-        (self.with_shutdown)(self.serve, shutdown).into_future()
-    }
-}
-
-#[cfg(feature = "tokio")]
 pin_project! {
-    /// The future of [`Stopping`].
+    /// The future of [`Stopping`]: the server's, counted by the stop while
+    /// it serves or drains.
     pub struct StoppingFuture<F> {
         #[pin]
         serving: F,
-        stop: Stop,
-        shared: Arc<Shared>,
+        _server: Server,
     }
 }
 
-#[cfg(feature = "tokio")]
 impl<F> Future for StoppingFuture<F>
 where
     F: Future<Output = std::io::Result<()>>,
 {
     type Output = std::io::Result<()>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if let Poll::Ready(result) = this.serving.poll(cx) {
-            this.stop.ended();
-            return Poll::Ready(result);
-        }
-        loop {
-            match this.stop.poll_step(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Step::Begins) => this.shared.stop(),
-                // The server's future is dropped with this one; the function
-                // that awaited it returns, and with `main` the runtime ends
-                // the connections still open.
-                Poll::Ready(Step::Cut) => return Poll::Ready(Ok(())),
-            }
-        }
+        self.project().serving.poll(cx)
     }
 }
