@@ -53,12 +53,10 @@ pub(crate) struct Plan {
     pub(crate) stop_timeout: Option<Duration>,
     /// How long kamal-proxy gives a new container to become healthy.
     pub(crate) deploy_timeout: Duration,
-    /// deploy.yml's `service` and the roles kamal-proxy does not serve, when
-    /// the attribute reads deploy.yml.
-    pub(crate) unproxied: Option<(String, Vec<String>)>,
-    /// deploy.yml's `proxy.app_port`, when the attribute reads deploy.yml,
-    /// and each destination's.
-    pub(crate) app_port: Option<(u16, Vec<(String, u16)>)>,
+    /// What deploy.yml and each destination say of a container's stop and
+    /// deploy, by role, when the attribute reads deploy.yml: the app picks
+    /// its own at start-up.
+    pub(crate) deployments: Option<Vec<crate::deploy::Deployment>>,
 }
 
 /// What was read of `deploy = ".."`.
@@ -163,8 +161,7 @@ pub(crate) fn plan(
         readiness,
         stop_timeout,
         deploy_timeout,
-        unproxied: deployed.unproxied,
-        app_port: deployed.app_port,
+        deployments: deployed.deployments,
     })
 }
 
@@ -330,8 +327,7 @@ struct Deployed<'a> {
     /// deploy.yml's `deploy_timeout` and `stop_timeout`, when read and set.
     deploy_timeout: Option<Duration>,
     stop_timeout: Option<Duration>,
-    unproxied: Option<(String, Vec<String>)>,
-    app_port: Option<(u16, Vec<(String, u16)>)>,
+    deployments: Option<Vec<crate::deploy::Deployment>>,
 }
 
 /// The healthcheck path, and deploy.yml's timeout. With `deploy`, the path
@@ -347,8 +343,7 @@ fn deployed<'a>(args: &'a Args, deploy: Option<&Deploy>, errors: &mut Errors) ->
             timeout: None,
             deploy_timeout: None,
             stop_timeout: None,
-            unproxied: None,
-            app_port: None,
+            deployments: None,
         };
     };
     let name = file.value();
@@ -413,8 +408,7 @@ fn deployed<'a>(args: &'a Args, deploy: Option<&Deploy>, errors: &mut Errors) ->
         timeout: deploy.timeout.map(|timeout| (file, timeout)),
         deploy_timeout: deploy.deploy_timeout,
         stop_timeout: deploy.stop_timeout,
-        unproxied: Some(deploy.unproxied.clone()),
-        app_port: Some((deploy.app_port, deploy.destinations.clone())),
+        deployments: Some(deploy.deployments.clone()),
         path: deploy.path.clone(),
     }
 }

@@ -27,21 +27,51 @@ pub(crate) struct Deploy {
     pub(crate) timeout: Option<Duration>,
     /// `proxy.app_port`, 80 unless set.
     pub(crate) app_port: u16,
-    /// `deploy_timeout`, if set (the shortest of the destinations').
+    /// `deploy_timeout`, if set in the file (a destination may set its own:
+    /// see `deployments`).
     pub(crate) deploy_timeout: Option<Duration>,
-    /// `stop_timeout`, if set, at the top or for a role (the shortest).
+    /// `stop_timeout` at the top of the file, if set (a role or a destination
+    /// may set its own: see `deployments`).
     pub(crate) stop_timeout: Option<Duration>,
-    /// `service`, and the roles Kamal does not put behind kamal-proxy: in
-    /// Kamal 2 only the primary role (`primary_role`, `web` unless set) is
-    /// proxied, unless a role sets `proxy:` (`proxy: false` turns it off).
-    pub(crate) unproxied: (String, Vec<String>),
-    /// The Kamal destinations beside the file (`config/deploy.staging.yml`),
-    /// each with its `proxy.app_port` once merged over the file, when they
-    /// were read; their paths agree with the file's and their timeouts are
-    /// taken into `timeout`.
-    pub(crate) destinations: Vec<(String, u16)>,
+    /// What the app needs to know at start-up, for the file and for each
+    /// Kamal destination beside it (`config/deploy.staging.yml`) merged over
+    /// it, when they were read: the app picks its own by `KAMAL_DESTINATION`
+    /// and its role by `KAMAL_CONTAINER_NAME`. The destinations' paths agree
+    /// with the file's, and their probe timeouts are taken into `timeout`.
+    pub(crate) deployments: Vec<Deployment>,
     /// Every file read, for the build to rerun when one changes.
     pub(crate) files: Vec<PathBuf>,
+}
+
+/// One configuration as `kamal deploy [-d destination]` reads it: what
+/// decides, for a container, its stop and its deploy.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Deployment {
+    /// The destination, empty for the file alone.
+    pub(crate) destination: String,
+    /// `service`, which starts its containers' names.
+    pub(crate) service: String,
+    /// `proxy.app_port`, 80 unless set.
+    pub(crate) app_port: u16,
+    /// `deploy_timeout`, `stop_timeout` (at the top) and `drain_timeout`,
+    /// each if set.
+    pub(crate) deploy_timeout: Option<Duration>,
+    pub(crate) stop_timeout: Option<Duration>,
+    pub(crate) drain_timeout: Option<Duration>,
+    /// The roles under `servers`.
+    pub(crate) roles: Vec<Role>,
+}
+
+/// A role under `servers`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Role {
+    pub(crate) name: String,
+    /// Whether kamal-proxy serves it: in Kamal 2 only the primary role
+    /// (`primary_role`, `web` unless set) is proxied, unless a role sets
+    /// `proxy:` (`proxy: false` turns it off).
+    pub(crate) proxied: bool,
+    /// Its own `stop_timeout`, if set.
+    pub(crate) stop_timeout: Option<Duration>,
 }
 
 /// Reads the deploy.yml named by `literal`, relative to the crate being built;
@@ -140,16 +170,15 @@ fn normalized(path: &std::path::Path) -> PathBuf {
 #[cfg(feature = "deploy-yml")]
 fn deploy_of(file: PathBuf, config: &yaml_rust2::Yaml) -> Result<Deploy, Message> {
     let (path, timeout) = healthcheck_of(config)?;
-    let (deploy_timeout, stop_timeout) = lifecycle_of(config)?;
+    let deployment = deployment_of(config)?;
     Ok(Deploy {
-        deploy_timeout,
-        stop_timeout,
-        unproxied: unproxied_of(config),
+        deploy_timeout: deployment.deploy_timeout,
+        stop_timeout: deployment.stop_timeout,
         path_at: path.as_ref().map(|(at, _)| at.clone()),
         path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
         timeout,
-        app_port: app_port(config)?,
-        destinations: Vec::new(),
+        app_port: deployment.app_port,
+        deployments: vec![deployment],
         files: vec![file.clone()],
         file,
     })
@@ -243,14 +272,17 @@ fn read_with_destinations(base: &std::path::Path, name: &str) -> Result<Deploy, 
         let merged = deploy_of(destination_file.clone(), &merged(&config, &over))
             .map_err(|problem| problem.in_file(&named))?;
         paths.push((named, merged.path));
-        let shortest = |known: Option<Duration>, this: Option<Duration>| match (known, this) {
+        // The probe's timeout a deadline must fit in: the strictest.
+        deploy.timeout = match (deploy.timeout, merged.timeout) {
             (Some(known), Some(this)) => Some(known.min(this)),
             (known, this) => known.or(this),
         };
-        deploy.timeout = shortest(deploy.timeout, merged.timeout);
-        deploy.deploy_timeout = shortest(deploy.deploy_timeout, merged.deploy_timeout);
-        deploy.stop_timeout = shortest(deploy.stop_timeout, merged.stop_timeout);
-        deploy.destinations.push((destination, merged.app_port));
+        deploy
+            .deployments
+            .extend(merged.deployments.into_iter().map(|deployment| Deployment {
+                destination: destination.clone(),
+                ..deployment
+            }));
         deploy.files.push(destination_file);
     }
     if paths.iter().any(|(_, path)| *path != deploy.path) {
@@ -438,78 +470,70 @@ fn healthcheck_of(config: &yaml_rust2::Yaml) -> Result<(Option<Found>, Option<Du
     Ok((path, timeout))
 }
 
-/// `service`, and the roles under `servers` that kamal-proxy does not
-/// serve (see [`Deploy::unproxied`]).
+/// What one configuration says of a container's stop and deploy (see
+/// [`Deployment`]); its destination is filled in by the caller.
 #[cfg(feature = "deploy-yml")]
-fn unproxied_of(config: &yaml_rust2::Yaml) -> (String, Vec<String>) {
+fn deployment_of(config: &yaml_rust2::Yaml) -> Result<Deployment, Message> {
     use yaml_rust2::Yaml;
-    let service = field(config, "service")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     let primary = field(config, "primary_role").as_str().unwrap_or("web");
-    let mut unproxied = Vec::new();
-    if let Some(roles) = field(config, "servers").as_hash() {
-        for (role, settings) in roles {
-            let Some(role) = role.as_str() else { continue };
+    let mut roles = Vec::new();
+    if let Some(servers) = field(config, "servers").as_hash() {
+        for (role, settings) in servers {
+            let Some(name) = role.as_str() else { continue };
             let proxied = match field(settings, "proxy") {
-                Yaml::BadValue | Yaml::Null => role == primary,
+                Yaml::BadValue | Yaml::Null => name == primary,
                 Yaml::Boolean(on) => *on,
                 _ => true,
             };
-            if !proxied {
-                unproxied.push(role.to_owned());
-            }
+            let at = format!("servers.{name}.stop_timeout");
+            roles.push(Role {
+                name: name.to_owned(),
+                proxied,
+                stop_timeout: seconds(&at, field(settings, "stop_timeout"))?,
+            });
         }
     }
-    (service, unproxied)
+    Ok(Deployment {
+        destination: String::new(),
+        service: field(config, "service")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        app_port: app_port(config)?,
+        deploy_timeout: seconds("deploy_timeout", field(config, "deploy_timeout"))?,
+        stop_timeout: seconds("stop_timeout", field(config, "stop_timeout"))?,
+        drain_timeout: seconds("drain_timeout", field(config, "drain_timeout"))?,
+        roles,
+    })
 }
 
-/// `deploy_timeout` (how long kamal-proxy gives a new container to become
-/// healthy) and `stop_timeout` (how long `docker stop` waits before SIGKILL),
-/// in seconds, each if set; `stop_timeout` at the top and under each role of
-/// `servers`, the shortest.
+/// A number of seconds at `at` (`deploy_timeout: 60`, `"60s"`), if set.
 #[cfg(feature = "deploy-yml")]
-fn lifecycle_of(
-    config: &yaml_rust2::Yaml,
-) -> Result<(Option<Duration>, Option<Duration>), Message> {
+fn seconds(at: &str, found: &yaml_rust2::Yaml) -> Result<Option<Duration>, Message> {
     use yaml_rust2::Yaml;
-    let seconds = |at: &str, found: &Yaml| -> Result<Option<Duration>, Message> {
-        let seconds = match found {
-            Yaml::Integer(seconds) => Some(*seconds as f64),
-            Yaml::Real(seconds) => seconds.parse::<f64>().ok(),
-            Yaml::String(text) => {
-                erb(at, text)?;
-                text.trim_end_matches('s').parse::<f64>().ok()
-            }
-            Yaml::BadValue | Yaml::Null => return Ok(None),
-            _ => None,
-        };
-        match seconds {
-            Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
-                Ok(Some(Duration::from_secs_f64(seconds)))
-            }
-            _ => Err(Message::new(
-                format!("`{at}` is not a number of seconds"),
-                "Kamal reads it as a number of seconds",
-                format!(
-                    "write a number above zero: `{}: 30`",
-                    at.rsplit('.').next().unwrap_or(at)
-                ),
-            )),
+    let seconds = match found {
+        Yaml::Integer(seconds) => Some(*seconds as f64),
+        Yaml::Real(seconds) => seconds.parse::<f64>().ok(),
+        Yaml::String(text) => {
+            erb(at, text)?;
+            text.trim_end_matches('s').parse::<f64>().ok()
         }
+        Yaml::BadValue | Yaml::Null => return Ok(None),
+        _ => None,
     };
-    let deploy_timeout = seconds("deploy_timeout", field(config, "deploy_timeout"))?;
-    let mut stop_timeout = seconds("stop_timeout", field(config, "stop_timeout"))?;
-    if let Some(roles) = field(config, "servers").as_hash() {
-        for (role, settings) in roles {
-            let at = format!("servers.{}.stop_timeout", role.as_str().unwrap_or("?"));
-            if let Some(this) = seconds(&at, field(settings, "stop_timeout"))? {
-                stop_timeout = Some(stop_timeout.map_or(this, |known| known.min(this)));
-            }
+    match seconds {
+        Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
+            Ok(Some(Duration::from_secs_f64(seconds)))
         }
+        _ => Err(Message::new(
+            format!("`{at}` is not a number of seconds"),
+            "Kamal reads it as a number of seconds",
+            format!(
+                "write a number above zero: `{}: 30`",
+                at.rsplit('.').next().unwrap_or(at)
+            ),
+        )),
     }
-    Ok((deploy_timeout, stop_timeout))
 }
 
 #[cfg(feature = "deploy-yml")]
@@ -732,7 +756,16 @@ mod tests {
 
     #[test]
     fn roles_kamal_does_not_proxy() {
-        let read = |text: &str| unproxied_of(&load(text).unwrap());
+        let read = |text: &str| {
+            let deployment = deployment_of(&load(text).unwrap()).unwrap();
+            let unproxied: Vec<String> = deployment
+                .roles
+                .into_iter()
+                .filter(|role| !role.proxied)
+                .map(|role| role.name)
+                .collect();
+            (deployment.service, unproxied)
+        };
         let plain = "service: shop\nservers:\n  - 192.0.2.10\n";
         assert_eq!(read(plain), ("shop".to_owned(), vec![]));
         let roles = "service: shop\nservers:\n  web:\n    hosts: [a]\n  jobs:\n    hosts: [b]\n  \
@@ -751,16 +784,27 @@ mod tests {
     }
 
     #[test]
-    fn deploy_and_stop_timeouts() {
-        let read = |text: &str| lifecycle_of(&load(text).unwrap());
-        assert_eq!(read("service: shop\n"), Ok((None, None)));
-        assert_eq!(
-            read("deploy_timeout: 60\nstop_timeout: 20\n"),
-            Ok((Some(Duration::from_secs(60)), Some(Duration::from_secs(20))))
-        );
-        // A role's own, the shortest.
-        let roles = "stop_timeout: 20\nservers:\n  web:\n    hosts: [a]\n  jobs:\n    hosts: [b]\n    stop_timeout: 5\n";
-        assert_eq!(read(roles), Ok((None, Some(Duration::from_secs(5)))));
+    fn deploy_stop_and_drain_timeouts() {
+        let read = |text: &str| deployment_of(&load(text).unwrap());
+        let unset = read("service: shop\n").unwrap();
+        let timeouts = |d: &Deployment| (d.deploy_timeout, d.stop_timeout, d.drain_timeout);
+        assert_eq!(timeouts(&unset), (None, None, None));
+        let set = read("deploy_timeout: 60\nstop_timeout: 20\ndrain_timeout: 5\n").unwrap();
+        let secs = |n| Some(Duration::from_secs(n));
+        assert_eq!(timeouts(&set), (secs(60), secs(20), secs(5)));
+        // A role's own, beside the top one.
+        let roles = read(
+            "stop_timeout: 20\nservers:\n  web:\n    hosts: [a]\n  jobs:\n    hosts: [b]\n    \
+             stop_timeout: 5\n",
+        )
+        .unwrap();
+        assert_eq!(roles.stop_timeout, secs(20));
+        let role_stops: Vec<_> = roles
+            .roles
+            .iter()
+            .map(|role| (role.name.as_str(), role.proxied, role.stop_timeout))
+            .collect();
+        assert_eq!(role_stops, [("web", true, None), ("jobs", false, secs(5))]);
         let error = read("stop_timeout: soon\n").unwrap_err().to_string();
         assert!(
             error.starts_with("`stop_timeout` is not a number of seconds"),
@@ -771,6 +815,7 @@ mod tests {
             .to_string();
         assert!(error.contains("`deploy_timeout` is ERB"), "{error}");
     }
+
     use std::path::Path;
 
     fn found(at: &str, path: &str) -> Option<Found> {
@@ -993,13 +1038,12 @@ mod tests {
         assert_eq!(deploy.path, "/healthz");
         assert_eq!(deploy.timeout, Some(Duration::from_secs(3)));
         assert_eq!(deploy.app_port, 3000);
-        assert_eq!(
-            deploy.destinations,
-            [
-                ("production".to_owned(), 3000),
-                ("staging".to_owned(), 4000)
-            ]
-        );
+        let ports: Vec<_> = deploy
+            .deployments
+            .iter()
+            .map(|deployment| (deployment.destination.as_str(), deployment.app_port))
+            .collect();
+        assert_eq!(ports, [("", 3000), ("production", 3000), ("staging", 4000)]);
         assert_eq!(deploy.files.len(), 3);
         let staging = read_destination(&dir, "config/deploy.yml", "staging").unwrap();
         assert_eq!(

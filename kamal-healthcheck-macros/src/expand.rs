@@ -36,19 +36,21 @@ pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
         } => {
             let (krate, path) = (&plan.krate, &plan.path);
             let body = serving(block, plan, arguments, recogniser);
+            // The settings in force for the container, chosen at start-up.
+            let in_force = in_force(plan);
             // The stop listens for signals from the first statement, so that
             // none is lost before the app serves, and counts the function as
             // running until it returns.
-            let running = plan.stop_timeout.map(|stop_timeout| {
-                let millis = stop_timeout.as_millis() as u64;
+            let running = plan.stop_timeout.map(|_| {
                 let (running, function) = (name("running"), function.item.sig.ident.to_string());
+                let in_force = name("in_force");
                 quote!(let #running = #krate::__private::Running::function(
                     #function,
-                    ::core::time::Duration::from_millis(#millis),
+                    #in_force.stop_timeout,
                 );)
             });
             // Noted first, for `probe` of the app before it is served.
-            quote!(#running #krate::__private::serves(#path); #body)
+            quote!(#in_force #running #krate::__private::serves(#path); #body)
         }
     };
     quote! {
@@ -211,36 +213,16 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
     };
     let stmts = &block.stmts;
     let body = inspect_layers(quote!(#(#stmts)*), krate);
-    // The port kamal-proxy targets: deploy.yml's, or the destination's the
-    // app runs under (`KAMAL_DESTINATION`, read at start-up).
-    let app_port = match &plan.app_port {
-        Some((port, destinations)) => {
-            let (names, ports): (Vec<&String>, Vec<&u16>) =
-                destinations.iter().map(|(name, port)| (name, port)).unzip();
-            quote!(::core::option::Option::Some(
-                #krate::__private::app_port(#port, &[#((#names, #ports)),*])
-            ))
-        }
-        None => quote!(::core::option::Option::None),
-    };
     rewrite(serve, body, &|path, listener, app| {
         let served = served(krate, &layer(), app);
         let (value, address) = (name("listener"), name("address"));
         let (serve, signal) = (name("serve"), name("signal"));
-        let deploy_timeout = plan.deploy_timeout.as_millis() as u64;
-        // Whether kamal-proxy serves the role the container runs (from
-        // `KAMAL_CONTAINER_NAME`), as deploy.yml says, when it is read.
-        let proxied = match &plan.unproxied {
-            Some((service, roles)) => {
-                quote!(#krate::__private::proxied(#service, &[#(#roles),*]))
-            }
-            None => quote!(true),
-        };
+        let in_force = name("in_force");
         let served = quote!(#served.listening(
             #address,
-            #app_port,
-            ::core::time::Duration::from_millis(#deploy_timeout),
-            #proxied,
+            #in_force.app_port,
+            #in_force.deploy_timeout,
+            #in_force.proxied,
         ));
         // With the signals handled: the same server, stopped when the
         // process's stop begins; the app's own `.with_graceful_shutdown(..)`
@@ -267,6 +249,67 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
             #call
         })
     })
+}
+
+/// `let in_force = ..;`: the settings in force for the container the app
+/// runs in (see the runtime crate's `expansion::deployment`): the stop's
+/// timeout, the deploy's, whether kamal-proxy serves its role, the port it
+/// targets; from the arguments, or, when deploy.yml is read, from what it
+/// and each destination say, chosen at start-up.
+fn in_force(plan: &Plan) -> TokenStream {
+    let krate = &plan.krate;
+    let duration = duration_tokens;
+    let optional = |duration: Option<std::time::Duration>| match duration {
+        Some(duration) => {
+            let duration = duration_tokens(duration);
+            quote!(::core::option::Option::Some(#duration))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let stop_timeout = duration(
+        plan.stop_timeout
+            .unwrap_or(std::time::Duration::from_secs(10)),
+    );
+    let deploy_timeout = duration(plan.deploy_timeout);
+    let deployments = plan.deployments.iter().flatten().map(|deployment| {
+        let crate::deploy::Deployment {
+            destination,
+            service,
+            app_port,
+            ..
+        } = deployment;
+        let roles = deployment.roles.iter().map(|role| {
+            let (name, proxied) = (&role.name, role.proxied);
+            let stop_timeout = optional(role.stop_timeout);
+            quote!(#krate::__private::Role {
+                name: #name,
+                proxied: #proxied,
+                stop_timeout: #stop_timeout,
+            })
+        });
+        let deploy_timeout = optional(deployment.deploy_timeout);
+        let stop_timeout = optional(deployment.stop_timeout);
+        let drain_timeout = optional(deployment.drain_timeout);
+        quote!(#krate::__private::Deployment {
+            destination: #destination,
+            service: #service,
+            app_port: #app_port,
+            deploy_timeout: #deploy_timeout,
+            stop_timeout: #stop_timeout,
+            drain_timeout: #drain_timeout,
+            roles: &[#(#roles),*],
+        })
+    });
+    let (in_force, table) = (name("in_force"), name("DEPLOYMENTS"));
+    quote!(let #in_force = {
+        const #table: &[#krate::__private::Deployment] = &[#(#deployments),*];
+        #krate::__private::InForce::new(#stop_timeout, #deploy_timeout, #table)
+    };)
+}
+
+fn duration_tokens(duration: std::time::Duration) -> TokenStream {
+    let millis = duration.as_millis() as u64;
+    quote!(::core::time::Duration::from_millis(#millis))
 }
 
 /// The make-service `serve` is given instead of `app`: the same one, each

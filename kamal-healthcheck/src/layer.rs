@@ -354,6 +354,7 @@ impl<M> HealthCheckLayer<M> {
             deploy_timeout,
             app_port,
             kamal,
+            proxied,
         });
     }
 

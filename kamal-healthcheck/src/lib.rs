@@ -626,10 +626,11 @@ pub use kamal_healthcheck_macros::deploy_probe;
 #[doc(hidden)]
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
+    pub use crate::expansion::deployment::{Deployment, InForce, Role};
     pub use crate::expansion::inspect::{AllowedBesideTheAttribute, Inspect, NotHandPlaced};
     pub use crate::expansion::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
     pub use crate::expansion::serving::{
-        Connection, ListenerAddress, NotASocket, Served, ServedFuture, app_port, proxied,
+        Connection, ListenerAddress, NotASocket, Served, ServedFuture,
     };
     pub use crate::expansion::stopping::{Shutdown, Stopping};
     pub use crate::registry::serves;

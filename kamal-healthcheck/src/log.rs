@@ -187,6 +187,9 @@ pub(crate) struct Listening<'a> {
     pub(crate) app_port: Option<u16>,
     /// Kamal's environment, when the app runs in a container Kamal started.
     pub(crate) kamal: Option<Kamal>,
+    /// Whether kamal-proxy serves the container's role, as deploy.yml says
+    /// (true when it was not read).
+    pub(crate) proxied: bool,
 }
 
 /// What Kamal tells a container it starts, in its environment.
@@ -210,12 +213,30 @@ impl Kamal {
     }
 }
 
+/// What the start-up line says: where kamal-proxy probes, or, for a role
+/// it does not serve, that the healthcheck answers there all the same.
+fn headline(at: &Listening<'_>) -> String {
+    if at.proxied {
+        format!(
+            "kamal-proxy probes GET {} here; the healthcheck answers it ahead of the app",
+            at.path
+        )
+    } else {
+        format!(
+            "kamal-proxy does not serve this role (deploy.yml); the healthcheck answers GET {} \
+             here ahead of the app",
+            at.path
+        )
+    }
+}
+
 /// The start-up line (`INFO`), and under Kamal an `ERROR` for a listener
 /// kamal-proxy cannot reach: a loopback address, or a port other than
 /// `proxy.app_port`. Without the `tracing` feature, the same on stderr.
 pub(crate) fn listening(at: &Listening<'_>) {
     let mut problems = Vec::new();
-    if let (Some(_), Some(address)) = (&at.kamal, at.address) {
+    // A role kamal-proxy does not serve may listen where it likes.
+    if let (Some(_), Some(address), true) = (&at.kamal, at.address, at.proxied) {
         if address.ip().is_loopback() {
             let any = if address.is_ipv6() { "[::]" } else { "0.0.0.0" };
             problems.push(format!(
@@ -246,8 +267,8 @@ pub(crate) fn listening(at: &Listening<'_>) {
             timeout_ms = millis(at.timeout),
             deploy_timeout_ms = millis(at.deploy_timeout),
             destination = at.kamal.as_ref().and_then(|kamal| kamal.destination.as_deref()),
-            "kamal-proxy probes GET {} here; the healthcheck answers it ahead of the app",
-            at.path
+            "{}",
+            headline(at)
         );
         for problem in &problems {
             tracing::error!(target: "kamal_healthcheck", path = at.path, "{problem}");
@@ -258,10 +279,9 @@ pub(crate) fn listening(at: &Listening<'_>) {
     {
         let address = at.address.map(|address| address.to_string());
         eprintln!(
-            "kamal_healthcheck: kamal-proxy probes GET {path} here; the healthcheck answers it \
-             ahead of the app (address {address}, checks [{checks}], deadline {deadline:?}, \
+            "kamal_healthcheck: {headline} (address {address}, checks [{checks}], deadline {deadline:?}, \
              timeout {timeout:?}, deploy timeout {deploy_timeout:?}, destination {destination})",
-            path = at.path,
+            headline = headline(at),
             address = address.as_deref().unwrap_or("(not a socket)"),
             checks = at.checks.join(", "),
             deadline = at.deadline,

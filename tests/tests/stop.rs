@@ -572,3 +572,62 @@ fn a_signal_after_the_app_has_returned_ends_the_process() {
         app.finish_with(130);
     }
 }
+
+/// deploy.yml with roles and a destination (`config/lifecycle/`): each
+/// container stops with its own role's and destination's timeout, as Kamal
+/// chose it when it started the container, and says the figures in force;
+/// the watch's timeout is the destination's too. A role kamal-proxy does not
+/// serve gets no `ERROR` about where it listens (this one listens on
+/// loopback, on a port other than `proxy.app_port`), a proxied one does.
+#[test]
+fn each_container_stops_with_its_role_s_and_destination_s_timeout() {
+    // Container name, destination; the deadline and the stop timeout in the
+    // stop's line; the deploy timeout in the start-up line; proxied.
+    let cases = [
+        ("shop-web-3d4f", "", "9s", "10s", "60000", true),
+        ("shop-jobs-3d4f", "", "2s", "3s", "60000", false),
+        ("shop-web-staging-3d4f", "staging", "3s", "4s", "6000", true),
+        (
+            "shop-workers-staging-3d4f",
+            "staging",
+            "4s",
+            "5s",
+            "6000",
+            false,
+        ),
+    ];
+    for (container, destination, deadline, stop_timeout, deploy_timeout, proxied) in cases {
+        let mut envs = vec![
+            ("KAMAL_CONTAINER_NAME", container),
+            ("KAMAL_VERSION", "3d4f"),
+        ];
+        if !destination.is_empty() {
+            envs.push(("KAMAL_DESTINATION", destination));
+        }
+        let Some(app) = App::launch("deployed", &envs) else {
+            return;
+        };
+        let app = app.serving();
+        app.signal("TERM");
+        if !app.exits_within(Duration::from_millis(500)) {
+            app.fail(&format!("{container}: still running 0.5 s after SIGTERM"));
+        }
+        let log = app.finish();
+        let begins = logged(&log, "SIGTERM received");
+        let said = format!(
+            "cuts what still runs after {deadline}, before docker stop's SIGKILL at {stop_timeout}"
+        );
+        assert!(begins.contains(&said), "{container}: {begins}");
+        let started = logged(&log, "ahead of the app path=");
+        assert!(
+            started.contains(&format!("deploy_timeout_ms={deploy_timeout}")),
+            "{container}: {started}"
+        );
+        assert_eq!(
+            started.contains("kamal-proxy does not serve this role"),
+            !proxied,
+            "{container}: {started}"
+        );
+        assert_eq!(log.contains(" ERROR "), proxied, "{container}: {log}");
+    }
+}

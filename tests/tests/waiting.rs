@@ -249,7 +249,7 @@ fn a_role_kamal_proxy_does_not_serve_is_not_watched() {
     web.until("no probe has reached the app");
     // The jobs role is not: nothing is said, however long no probe comes.
     let mut jobs = App::start_as("roles", Some("shop-jobs-3d4f1e2a"));
-    jobs.until("kamal-proxy probes GET /up here");
+    jobs.until("kamal-proxy does not serve this role");
     web.until(WATCH_OVER);
     let _ = jobs.child.kill();
     while let Ok(line) = jobs.log.recv_timeout(Duration::from_secs(2)) {

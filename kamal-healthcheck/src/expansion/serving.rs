@@ -290,46 +290,6 @@ where
     }
 }
 
-/// Whether kamal-proxy serves the role this container runs: not one of
-/// `unproxied` (deploy.yml's roles that Kamal does not put behind it). The
-/// role is in `KAMAL_CONTAINER_NAME`, `<service>-<role>[-<destination>]-<version>`;
-/// a name that does not read so counts as proxied.
-pub fn proxied(service: &str, unproxied: &[&str]) -> bool {
-    let var = |name| std::env::var(name).unwrap_or_default();
-    let name = var("KAMAL_CONTAINER_NAME");
-    let (version, destination) = (var("KAMAL_VERSION"), var("KAMAL_DESTINATION"));
-    role_of(&name, service, &version, &destination).is_none_or(|role| !unproxied.contains(&role))
-}
-
-/// The role in a Kamal container's name, `<service>-<role>[-<destination>]-<version>`.
-fn role_of<'a>(name: &'a str, service: &str, version: &str, destination: &str) -> Option<&'a str> {
-    let rest = name.strip_prefix(service)?.strip_prefix('-')?;
-    let rest = match version {
-        "" => rest,
-        version => rest.strip_suffix(version)?.strip_suffix('-')?,
-    };
-    Some(match destination {
-        "" => rest,
-        destination => rest
-            .strip_suffix(destination)
-            .and_then(|rest| rest.strip_suffix('-'))
-            .unwrap_or(rest),
-    })
-}
-
-/// The container port kamal-proxy targets: deploy.yml's `proxy.app_port`
-/// (`base`), or that of the Kamal destination the app runs under
-/// (`KAMAL_DESTINATION`), merged over it.
-pub fn app_port(base: u16, destinations: &[(&str, u16)]) -> u16 {
-    let Ok(destination) = std::env::var("KAMAL_DESTINATION") else {
-        return base;
-    };
-    destinations
-        .iter()
-        .find(|(name, _)| *name == destination)
-        .map_or(base, |(_, port)| *port)
-}
-
 /// What is compared of the app's answers: the status and the content type.
 pub trait Status {
     /// The status.
@@ -432,27 +392,5 @@ fn judge(path: &str, at: Option<Answer>, other: Option<Answer>) {
             crate::log::own_route(path, at.status);
         }
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_role_in_a_container_name() {
-        let role = super::role_of;
-        assert_eq!(
-            role("shop-web-3d4f1e2a", "shop", "3d4f1e2a", ""),
-            Some("web")
-        );
-        assert_eq!(
-            role("shop-jobs-staging-3d4f1e2a", "shop", "3d4f1e2a", "staging"),
-            Some("jobs")
-        );
-        // Service and role names may hold dashes.
-        assert_eq!(
-            role("my-shop-bg-jobs-3d4f1e2a", "my-shop", "3d4f1e2a", ""),
-            Some("bg-jobs")
-        );
-        assert_eq!(role("other-web-3d4f1e2a", "shop", "3d4f1e2a", ""), None);
     }
 }

@@ -7,8 +7,8 @@
 //! false`, as every app was before), `layer` and `tonic` (`HealthCheckLayer`
 //! by hand, stopped by `stop_signal()`), `documented` and its control
 //! `documented_bare` (axum's documented `shutdown_signal()` with cleanup),
-//! `migrating`, `joined`, `two`, `spawned`, `panicking` and `returns_at_once`. Stop
-//! timeouts are 2 s. It logs through `tracing_subscriber::fmt` on stderr,
+//! `deployed`, `migrating`, `joined`, `two`, `spawned`, `panicking` and `returns_at_once`. Stop
+//! timeouts are 2 s, but in `deployed`. It logs through `tracing_subscriber::fmt` on stderr,
 //! prints its address (again from the server's `local_addr` in `handled`),
 //! and `returned` once serving has returned.
 
@@ -194,6 +194,14 @@ async fn migrating() -> std::io::Result<()> {
     axum::serve(listener, app()).await
 }
 
+/// deploy.yml read, with its roles and a destination
+/// (`config/lifecycle/`): the stop's timeout is the container's own.
+#[kamal_healthcheck(deploy = "config/lifecycle/deploy.yml")]
+async fn deployed() -> std::io::Result<()> {
+    let listener = bind().await?;
+    axum::serve(listener, app()).await
+}
+
 /// The server beside a worker that never ends, in one `try_join!`.
 #[kamal_healthcheck(stop_timeout = "2s")]
 async fn joined() -> std::io::Result<()> {
@@ -270,6 +278,7 @@ async fn main() -> std::io::Result<()> {
         Ok("joined") => joined().await?,
         Ok("spawned") => spawned().await?,
         Ok("two") => two().await?,
+        Ok("deployed") => deployed().await?,
         Ok("panicking") => panicking().await?,
         Ok("returns_at_once") => {
             returns_at_once().await?;
