@@ -46,6 +46,9 @@ impl Text {
 struct Asked {
     head: bool,
     mark: bool,
+    /// Whether kamal-proxy sent it: only its probes count for the watch of
+    /// the deploy (a Docker `HEALTHCHECK` or a local curl are not it).
+    proxy: bool,
 }
 
 /// Answers a request for the healthcheck path, running the readiness checks if
@@ -56,13 +59,15 @@ where
 {
     let method = request.method();
     let head = *method == Method::HEAD;
+    let mark = request.extensions().get::<Probing>().is_some();
     let asked = Asked {
         head,
-        mark: request.extensions().get::<Probing>().is_some(),
+        mark,
+        // A marked request is the process's own (`probe`, the start-up
+        // question), not kamal-proxy's.
+        proxy: !mark && crate::waiting::from_proxy(request),
     };
-    // A marked request is the process's own (`probe`, the start-up
-    // question), not kamal-proxy's.
-    if !asked.mark {
+    if asked.proxy {
         crate::waiting::probed();
     }
     if !(head || *method == Method::GET) {
@@ -118,7 +123,7 @@ fn respond<B>(status: StatusCode, text: Text, asked: Asked) -> Response<B>
 where
     B: From<&'static str> + From<String>,
 {
-    if !asked.mark {
+    if asked.proxy {
         crate::waiting::answered(status);
     }
     let length = text.content_length();

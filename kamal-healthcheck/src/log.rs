@@ -349,6 +349,25 @@ pub(crate) fn pairing_error(path: &str) -> String {
     )
 }
 
+/// Asked at start-up, the app's route at `path` panicked or did not answer
+/// in time (`what`): a route of its own there, which the healthcheck keeps
+/// from running for kamal-proxy (an `ERROR`; without the `tracing` feature,
+/// on stderr).
+#[cfg(feature = "tokio")]
+pub(crate) fn own_route_failed(path: &str, what: &str) {
+    let message = format!(
+        "asked at start-up whether the app answers {path} itself (one request, User-Agent: \
+         kamal-healthcheck), its route there {what}: a route of its own that \
+         #[kamal_healthcheck] cannot see, which the healthcheck answers ahead of, so it never \
+         runs for kamal-proxy; move its check into the attribute (`check(db = ..)`) and remove \
+         the route"
+    );
+    #[cfg(feature = "tracing")]
+    tracing::error!(target: "kamal_healthcheck", path, "{message}");
+    #[cfg(not(feature = "tracing"))]
+    eprintln!("kamal_healthcheck: error: {message}");
+}
+
 /// A healthcheck inside what the attribute serves (a `HealthCheckLayer` placed
 /// by hand where the attribute cannot see its type: inside
 /// `Shared`, an `option_layer`) answers the path: its checks never run (an
@@ -496,7 +515,7 @@ pub(crate) fn never_probed(
     error(
         path,
         &format!(
-            "no probe has reached the app {waited:?} after it started listening: kamal-proxy \
+            "no probe has reached the app {waited:?} after it started: kamal-proxy \
              should be sending GET {path} to the container's {port}, and {listens}; the deploy \
              fails after {deploy_timeout:?} (`deploy_timeout`) without one; check that \
              `proxy.app_port` is the port the app listens on, that it listens on 0.0.0.0 or \

@@ -15,9 +15,9 @@
 //!
 //! The state is the process's: a deploy starts one app per container.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::readiness::Readiness;
 
@@ -27,6 +27,8 @@ static PROBED: AtomicBool = AtomicBool::new(false);
 static HEALTHY: AtomicBool = AtomicBool::new(false);
 /// Requests for other paths are looked at for kamal-proxy's User-Agent.
 static WATCHING: AtomicBool = AtomicBool::new(false);
+/// kamal-proxy has been seen probing another path.
+static ELSEWHERE: AtomicBool = AtomicBool::new(false);
 /// The watch was started (once per process).
 #[cfg(feature = "tokio")]
 static STARTED: AtomicBool = AtomicBool::new(false);
@@ -55,19 +57,37 @@ pub(crate) fn watching() -> bool {
     WATCHING.load(Ordering::Relaxed)
 }
 
+/// Whether kamal-proxy sent `request`: its health check always says so in
+/// its `User-Agent` (`kamal-proxy`), where a Docker `HEALTHCHECK`, a local
+/// client or the app's self-probe do not.
+#[inline]
+pub(crate) fn from_proxy<B>(request: &http::Request<B>) -> bool {
+    request
+        .headers()
+        .get(http::header::USER_AGENT)
+        .is_some_and(|agent| agent.as_bytes().starts_with(b"kamal-proxy"))
+}
+
 /// A request for a path other than `path` while watching: kamal-proxy's, it
-/// probes another path, which is said once.
+/// probes another path, which is said once, and instead of the watch's
+/// other lines.
 #[cold]
 #[inline(never)]
 pub(crate) fn elsewhere<B>(request: &http::Request<B>, path: &str) {
-    let from_proxy = request
-        .headers()
-        .get(http::header::USER_AGENT)
-        .is_some_and(|agent| agent.as_bytes().starts_with(b"kamal-proxy"));
-    if !from_proxy || !WATCHING.swap(false, Ordering::Relaxed) {
+    if !from_proxy(request) || !WATCHING.swap(false, Ordering::Relaxed) {
         return;
     }
+    ELSEWHERE.store(true, Ordering::Relaxed);
     crate::log::probed_elsewhere(request.uri().path(), path);
+}
+
+/// When the process started, as near as the crate knows: the first
+/// statement of the function with the attribute, else when the app first
+/// said where it listens. kamal-proxy counts `deploy_timeout` from the
+/// container's start, so the watch counts from here.
+pub(crate) fn started() -> Instant {
+    static STARTED_AT: OnceLock<Instant> = OnceLock::new();
+    *STARTED_AT.get_or_init(Instant::now)
 }
 
 /// What the watch needs to know.
@@ -96,14 +116,20 @@ pub(crate) fn start(deploy: Deploy<'_>) {
     let path = deploy.path.to_owned();
     let (address, app_port, deadline) = (deploy.address, deploy.app_port, deploy.deploy_timeout);
     let readiness = deploy.readiness;
+    let since = tokio::time::Instant::from_std(started());
     crate::task::spawn(&runtime, async move {
-        tokio::time::sleep(deadline / 3).await;
-        if !PROBED.load(Ordering::Relaxed) {
+        tokio::time::sleep_until(since + deadline / 3).await;
+        let elsewhere = || ELSEWHERE.load(Ordering::Relaxed);
+        // kamal-proxy probing another path was said already.
+        if !PROBED.load(Ordering::Relaxed) && !elsewhere() {
             crate::log::never_probed(&path, address, app_port, deadline / 3, deadline);
         }
-        tokio::time::sleep(deadline * 2 / 3 - deadline / 3).await;
+        tokio::time::sleep_until(since + deadline * 2 / 3).await;
         if !HEALTHY.load(Ordering::Relaxed) {
             let why = match (PROBED.load(Ordering::Relaxed), &readiness) {
+                (false, _) if elsewhere() => {
+                    "kamal-proxy probes another path (said above)".to_owned()
+                }
                 (false, _) => "no request for it has reached the app".to_owned(),
                 (true, Some(readiness)) => readiness
                     .not_ready()
@@ -112,7 +138,7 @@ pub(crate) fn start(deploy: Deploy<'_>) {
             };
             crate::log::deadline_near(&path, deadline * 2 / 3, deadline, &why);
         }
-        tokio::time::sleep(deadline - deadline * 2 / 3).await;
+        tokio::time::sleep_until(since + deadline).await;
         WATCHING.store(false, Ordering::Relaxed);
         crate::log::watch_over(&path, deadline);
     });

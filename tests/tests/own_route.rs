@@ -237,3 +237,109 @@ async fn no_route_of_its_own_is_no_error() {
         recorder.events()
     );
 }
+
+/// The user agents of the requests for `/up` that [`serve_recording`]'s
+/// route has seen.
+static AGENTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// A route of the app's own at `/up` that records who asks.
+fn recording_routes() -> Router {
+    Router::new().route(
+        "/up",
+        get(|headers: axum::http::HeaderMap| async move {
+            let agent = headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|agent| agent.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            AGENTS.lock().unwrap().push(agent);
+            "ok"
+        }),
+    )
+}
+
+#[kamal_healthcheck]
+async fn serve_recording(listener: TcpListener) {
+    axum::serve(listener, recording_routes()).await.unwrap();
+}
+
+/// The start-up question is not kamal-proxy's traffic: the app's own route
+/// sees it say who sent it.
+#[tokio::test]
+async fn the_start_up_question_says_who_asks() {
+    probed_at(serve_recording, "/up").await;
+    let agents = AGENTS.lock().unwrap().clone();
+    assert_eq!(
+        agents,
+        ["kamal-healthcheck (start-up question)"],
+        "the requests the app's own route saw"
+    );
+}
+
+/// A route of the app's own at `/up` that panics.
+fn panicking_routes() -> Router {
+    Router::new().route("/", get(|| async { "home" })).route(
+        "/up",
+        get(|| async {
+            if std::hint::black_box(true) {
+                panic!("the database pool is gone");
+            }
+            "ok"
+        }),
+    )
+}
+
+#[kamal_healthcheck]
+async fn serve_panicking(listener: TcpListener) {
+    axum::serve(listener, panicking_routes()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_route_of_the_apps_own_that_panics_is_reported() {
+    let errors = probed_at(serve_panicking, "/up").await;
+    assert!(
+        errors[0]
+            .message
+            .contains("whether the app answers /up itself (one request, User-Agent: kamal-healthcheck), its route there panicked"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// A route of the app's own at `/up` that never answers (a dead database),
+/// behind a concurrency limit of one request.
+fn hanging_routes() -> Router {
+    Router::new()
+        .route("/", get(|| async { "home" }))
+        .route("/up", get(std::future::pending::<&str>))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(1))
+}
+
+#[kamal_healthcheck]
+async fn serve_hanging_behind_a_limit(listener: TcpListener) {
+    axum::serve(listener, hanging_routes()).await.unwrap();
+}
+
+/// The question's request to a route that hangs is dropped at its deadline,
+/// with the limit's one permit: the app's own requests are served after it,
+/// and the hanging route is reported.
+#[tokio::test]
+async fn a_route_that_hangs_holds_the_app_only_until_the_question_s_deadline() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve_hanging_behind_a_limit(listener));
+    assert_eq!(probe(address, "GET", "/up").await.status, 200);
+    let home = tokio::time::timeout(Duration::from_secs(3), probe(address, "GET", "/")).await;
+    assert_eq!(home.expect("the app answers its own requests").status, 200);
+    let errors = errors(&recorder).await;
+    assert_eq!(errors.len(), 1, "{:?}", recorder.events());
+    assert!(
+        errors[0]
+            .message
+            .contains("its route there did not answer within 1s"),
+        "{}",
+        errors[0].message
+    );
+}

@@ -16,9 +16,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A request as a browser sends it, not kamal-proxy.
 async fn browser(address: SocketAddr, path: &str) {
+    client(address, path, "Mozilla/5.0").await;
+}
+
+/// A request with `agent` as its `User-Agent`.
+async fn client(address: SocketAddr, path: &str, agent: &str) {
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let raw = format!(
-        "GET {path} HTTP/1.1\r\nHost: example.com\r\nUser-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: example.com\r\nUser-Agent: {agent}\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(raw.as_bytes()).await.unwrap();
     stream.read_to_end(&mut Vec::new()).await.unwrap();
@@ -116,7 +121,7 @@ fn a_probe_that_never_comes_is_an_error_with_where_it_should_come() {
     let line = app.until("no probe has reached the app");
     let waited = started.elapsed();
     assert!(line.contains("ERROR"), "{line}");
-    assert!(line.contains("500ms after it started listening"), "{line}");
+    assert!(line.contains("500ms after it started"), "{line}");
     assert!(line.contains("GET /up"), "{line}");
     assert!(
         line.contains(&format!("the app listens on {}", app.address)),
@@ -203,6 +208,57 @@ async fn a_probe_at_another_path_names_both_paths_once() {
     );
     app.until(WATCH_OVER);
     assert_eq!(app.lines_with("kamal-proxy probes /up, but").len(), 1);
+    // One thing at a time: kamal-proxy does reach the app, at another path.
+    assert!(
+        app.lines_with("no probe has reached").is_empty(),
+        "{:#?}",
+        app.seen
+    );
+    let near = app.lines_with("the deploy is about to fail");
+    assert!(
+        near.iter()
+            .all(|line| line.contains("kamal-proxy probes another path")),
+        "{near:#?}"
+    );
+}
+
+/// A local client getting the path every 100 ms (a Docker `HEALTHCHECK`
+/// with curl) is not kamal-proxy: the watch still says that no probe came.
+#[tokio::test]
+async fn a_local_client_on_the_path_does_not_silence_the_watch() {
+    let mut app = App::start("plain", true);
+    let address = app.address;
+    let polling = tokio::spawn(async move {
+        loop {
+            client(address, "/up", "curl/8.5.0").await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let line = app.until("no probe has reached the app");
+    assert!(line.contains("ERROR"), "{line}");
+    let line = app.until("the deploy is about to fail");
+    assert!(
+        line.contains("no request for it has reached the app"),
+        "{line}"
+    );
+    polling.abort();
+}
+
+/// kamal-proxy counts `deploy_timeout` from the container's start: after
+/// 700 ms of work before binding, the watch's lines come when they are due
+/// from the start (a third and two thirds of 1.5 s), not from the bind.
+#[test]
+fn the_watch_counts_from_the_start_of_the_process() {
+    let spawned = Instant::now();
+    let mut app = App::start("late", true);
+    let line = app.until("no probe has reached the app");
+    assert!(line.contains("500ms after it started"), "{line}");
+    app.until("the deploy is about to fail");
+    let took = spawned.elapsed();
+    assert!(
+        took < Duration::from_millis(1400),
+        "said {took:?} after the start, past two thirds of 1.5 s"
+    );
 }
 
 #[tokio::test]

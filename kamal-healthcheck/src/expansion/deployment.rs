@@ -61,12 +61,15 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 impl InForce {
     /// The settings in force: without `deployments` (deploy.yml not read),
     /// the timeouts given; with them, those of the deployment and role the
-    /// container runs, read from its environment.
+    /// container runs, read from its environment. Made at the function's
+    /// first statement, it also notes when the process started, which the
+    /// watch of the deploy counts from.
     pub fn new(
         stop_timeout: Duration,
         deploy_timeout: Duration,
         deployments: &[Deployment],
     ) -> Self {
+        crate::waiting::started();
         let var = |name| std::env::var(name).unwrap_or_default();
         Self::of(
             stop_timeout,

@@ -320,10 +320,16 @@ impl<B> Status for http::Response<B> {
 /// since the healthcheck answers first, and whatever it checks is lost. On a
 /// task of its own, it sends `GET path` and `GET` of a path no route has, of
 /// the same shape (its last segment replaced, so that a route with a
-/// parameter there, `/{id}`, takes both alike), both as kamal-proxy would;
-/// two answers that differ in status or content type (a single-page app's
-/// fallback answers `200` to every path, with its page), the first not a
-/// `404`, are an `ERROR` in the log.
+/// parameter there, `/{id}`, takes both alike); two answers that differ in
+/// status or content type (a single-page app's fallback answers `200` to
+/// every path, with its page), the first not a `404`, are an `ERROR` in the
+/// log.
+///
+/// The question is not kamal-proxy's traffic: its requests say who sent
+/// them (`User-Agent: kamal-healthcheck (start-up question)`), each has
+/// [`QUESTION_DEADLINE`] to be answered, after which it is dropped with
+/// whatever it holds (a concurrency limit's permit), and a route that
+/// panics or does not answer in time is reported, not left running.
 #[cfg(feature = "tokio")]
 fn ask_own_route<S, B>(app: &S, path: &str)
 where
@@ -340,7 +346,7 @@ where
         let answer = |mut app: S, target: String| async move {
             let mut request = http::Request::get(target)
                 .header(http::header::HOST, crate::rules::CONTAINER_HOST)
-                .header(http::header::USER_AGENT, "kamal-proxy")
+                .header(http::header::USER_AGENT, QUESTION_AGENT)
                 .body(B::default())
                 .ok()?;
             // A healthcheck inside the app marks its answer.
@@ -354,11 +360,46 @@ where
             })
         };
         let elsewhere = no_route_beside(&path);
-        let at = answer(app.clone(), path.clone()).await;
-        let other = answer(app, elsewhere).await;
+        let at = asked(answer(app.clone(), path.clone())).await;
+        let other = asked(answer(app, elsewhere)).await;
         judge(&path, at, other);
     };
     crate::task::spawn(&runtime, ask);
+}
+
+/// How long each request of the start-up question may take.
+#[cfg(feature = "tokio")]
+const QUESTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The `User-Agent` of the start-up question's requests.
+#[cfg(feature = "tokio")]
+const QUESTION_AGENT: &str = "kamal-healthcheck (start-up question)";
+
+/// What became of one request of the start-up question.
+#[cfg(feature = "tokio")]
+enum Asked {
+    Answered(Answer),
+    /// The app's service failed, or the request could not be made.
+    Failed,
+    Panicked,
+    TimedOut,
+}
+
+/// `answer`, within [`QUESTION_DEADLINE`], a panic in it caught.
+#[cfg(feature = "tokio")]
+async fn asked(answer: impl Future<Output = Option<Answer>> + Send) -> Asked {
+    let mut answer = std::pin::pin!(answer);
+    let caught = std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(Some(answer))) => Poll::Ready(Asked::Answered(answer)),
+            Ok(Poll::Ready(None)) => Poll::Ready(Asked::Failed),
+            Err(_) => Poll::Ready(Asked::Panicked),
+        }
+    });
+    tokio::time::timeout(QUESTION_DEADLINE, caught)
+        .await
+        .unwrap_or(Asked::TimedOut)
 }
 
 /// What the start-up question got from the app.
@@ -382,13 +423,22 @@ fn no_route_beside(path: &str) -> String {
 /// What the answers at `path` (`at`) and at a path no route has (`other`)
 /// say, in the log.
 #[cfg(feature = "tokio")]
-fn judge(path: &str, at: Option<Answer>, other: Option<Answer>) {
+fn judge(path: &str, at: Asked, other: Asked) {
     match (at, other) {
+        (Asked::Panicked, _) => crate::log::own_route_failed(path, "panicked"),
+        (Asked::TimedOut, _) => crate::log::own_route_failed(
+            path,
+            &format!("did not answer within {QUESTION_DEADLINE:?}"),
+        ),
         // The attribute's own route, on the router function: its checks are
         // the serving form's, or its answer says why not (see `Served::new`).
-        (Some(at), _) if at.answered && crate::registry::routed(path) => {}
-        (Some(at), _) if at.answered => crate::log::healthcheck_inside(path, at.status),
-        (Some(at), Some(other)) if at != other && at.status != http::StatusCode::NOT_FOUND => {
+        (Asked::Answered(at), _) if at.answered && crate::registry::routed(path) => {}
+        (Asked::Answered(at), _) if at.answered => {
+            crate::log::healthcheck_inside(path, at.status);
+        }
+        (Asked::Answered(at), Asked::Answered(other))
+            if at != other && at.status != http::StatusCode::NOT_FOUND =>
+        {
             crate::log::own_route(path, at.status);
         }
         _ => {}

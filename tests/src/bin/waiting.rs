@@ -2,7 +2,7 @@
 //! "1500ms")]`, for the tests of what it says while a deploy waits for it
 //! (`tests/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
 //! answers `/healthz`), `failing` (a check that fails), `gated` (a start-up
-//! gate never opened), `roles` (`config/roles.yml`, whose `jobs` role
+//! gate never opened), `late` (700 ms of work before it binds), `roles` (`config/roles.yml`, whose `jobs` role
 //! kamal-proxy does not serve) or `probed_in_process` (the router probed with
 //! `kamal_healthcheck::probe` before it is served). It logs through `tracing_subscriber::fmt` on stderr, at
 //! `DEBUG`, and prints its address.
@@ -47,6 +47,14 @@ async fn gated(gate: StartupGate) -> std::io::Result<()> {
     axum::serve(listener().await?, app()).await
 }
 
+/// Work of 700 ms before it binds (a migration): kamal-proxy's clock, and
+/// the watch's, run from the start of the process.
+#[kamal_healthcheck(deploy_timeout = "1500ms")]
+async fn late() -> std::io::Result<()> {
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    axum::serve(listener().await?, app()).await
+}
+
 /// deploy.yml with a `jobs` role that kamal-proxy does not serve.
 #[kamal_healthcheck(deploy = "config/roles.yml")]
 async fn roles() -> std::io::Result<()> {
@@ -78,6 +86,7 @@ async fn main() -> std::io::Result<()> {
         Ok("failing") => failing().await,
         Ok("gated") => gated(StartupGate::new()).await,
         Ok("roles") => roles().await,
+        Ok("late") => late().await,
         Ok("probed_in_process") => probed_in_process().await,
         _ => plain().await,
     }
