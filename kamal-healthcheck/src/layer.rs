@@ -294,16 +294,24 @@ impl<M> HealthCheckLayer<M> {
     /// Says, once the app's listener is bound, what kamal-proxy will probe and
     /// where the app answers it: an `INFO` event under the target
     /// `kamal_healthcheck` (feature `tracing`) with the path, the address and
-    /// port, the checks by name, their deadline and kamal-proxy's timeout, and
-    /// the Kamal destination, if any. When the app runs in a container Kamal
-    /// started (`KAMAL_CONTAINER_NAME` is set), a loopback `address`, which
-    /// kamal-proxy can never reach, is also an `ERROR` that says what to bind
-    /// instead. `#[kamal_healthcheck]` on the function that serves says it
-    /// itself; with the layer, it is this one line.
+    /// port, the checks by name, their deadline, kamal-proxy's timeout and
+    /// `deploy_timeout`, and the Kamal destination, if any.
+    ///
+    /// When the app runs in a container Kamal started (`KAMAL_CONTAINER_NAME`
+    /// is set), a loopback `address`, which kamal-proxy can never reach, is
+    /// also an `ERROR` that says what to bind instead, and this starts the
+    /// watch of the deploy: `deploy_timeout` is how long kamal-proxy gives
+    /// the container (deploy.yml's `deploy_timeout`, 30 s unless set), and
+    /// an `ERROR` comes a third of the way into it if no probe of
+    /// kamal-proxy's has come, and two thirds of the way if none was answered
+    /// `2xx`. `#[kamal_healthcheck]` on the function that serves does this
+    /// itself; with the layer, it is this one call.
     ///
     /// ```no_run
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    ///
     /// use axum::{Router, ServiceExt, extract::Request};
     /// use kamal_healthcheck::HealthCheckLayer;
     /// use tower::Layer;
@@ -311,12 +319,13 @@ impl<M> HealthCheckLayer<M> {
     /// let healthcheck = HealthCheckLayer::new();
     /// let app = healthcheck.layer(Router::new());
     /// let listener = tokio::net::TcpListener::bind("0.0.0.0:80").await?;
-    /// healthcheck.listening(listener.local_addr()?);
+    /// // deploy.yml: deploy_timeout: 60
+    /// healthcheck.listening(listener.local_addr()?, Duration::from_secs(60));
     /// axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await
     /// # }
     /// ```
-    pub fn listening(&self, address: std::net::SocketAddr) {
-        self.said_listening(Some(address), None, crate::rules::DEPLOY_TIMEOUT, true);
+    pub fn listening(&self, address: std::net::SocketAddr, deploy_timeout: std::time::Duration) {
+        self.said_listening(Some(address), None, deploy_timeout, true);
     }
 
     /// [`listening`](Self::listening), with deploy.yml's `proxy.app_port` when
@@ -332,10 +341,12 @@ impl<M> HealthCheckLayer<M> {
     ) {
         let config = self.readiness().map(|readiness| readiness.config());
         let kamal = crate::log::Kamal::from_env();
+        if let Some(address) = address {
+            crate::waiting::listens(address);
+        }
         if kamal.is_some() && proxied {
             crate::waiting::start(crate::waiting::Deploy {
                 path: self.path(),
-                address,
                 app_port,
                 deploy_timeout,
                 readiness: self.readiness.clone(),

@@ -311,9 +311,10 @@
 //! `ERROR` line, and the app serves anyway:
 //!
 //! - a listener on a loopback address (`127.0.0.1:3000`, `[::1]:3000`), which
-//!   kamal-proxy, in its own container, can never reach;
-//! - with `deploy = ".."`, a port other than deploy.yml's `proxy.app_port` (80
-//!   unless set), which is the port kamal-proxy probes;
+//!   kamal-proxy, in its own container, can never reach, when it is the one
+//!   kamal-proxy probes (on deploy.yml's `proxy.app_port`, or any listener
+//!   when deploy.yml is not read); a listener on another port (a metrics
+//!   router beside the app) is not, and nothing is said of it;
 //! - a health route of the app's own at the healthcheck path, built in another
 //!   function where the attribute cannot see it (`api_routes()` with
 //!   `.route("/up", get(health))`): the healthcheck answers first, so the route
@@ -321,15 +322,19 @@
 //!   once, at its first connection, however it is served; the line says to move
 //!   the check into `check(..)` and remove the route.
 //!
-//! **While the deploy waits for the probe**, under Kamal, one `ERROR` line each,
-//! which says what to check:
+//! **While the deploy waits for the probe**, under Kamal, for a role
+//! kamal-proxy serves, counted from the start of the process (the first
+//! statement of the function with the attribute) as kamal-proxy counts from the
+//! container's, and hearing only kamal-proxy (`User-Agent: kamal-proxy`; a
+//! Docker `HEALTHCHECK`, a local curl or the start-up question do not count),
+//! one `ERROR` line each, which says what to check:
 //!
-//! - no request for the healthcheck path a third of the way into
-//!   `deploy_timeout` (30 s unless deploy.yml sets it, or the argument
-//!   `deploy_timeout = "30s"`): where kamal-proxy should be probing, and the
-//!   address the app listens on;
-//! - a request with `User-Agent: kamal-proxy` for another path: both paths, and
-//!   how to make them the same;
+//! - no probe a third of the way into `deploy_timeout` (30 s unless deploy.yml
+//!   sets it, or the argument `deploy_timeout = "30s"`): where kamal-proxy
+//!   should be probing, and the listener on `proxy.app_port`, or every
+//!   listener and that none is on that port;
+//! - a probe for another path: both paths, and how to make them the same
+//!   (instead of the line above);
 //! - no `2xx` answered two thirds of the way: the deploy is about to fail, with
 //!   the reason: the start-up gate still closed, or the failing checks with their
 //!   errors.
@@ -350,8 +355,9 @@
 //! opens after that (`elapsed_ms`: how long probes waited).
 //!
 //! **On `docker stop`**, one `INFO` line when the signal arrives (the deadline,
-//! and `docker stop`'s SIGKILL) and one when the app has stopped: how long it
-//! took, and how many connections with a request still running were cut.
+//! and, under Kamal, `docker stop`'s SIGKILL) and one when the app has
+//! stopped: how long it took, or, at the deadline, what was still running
+//! (the connections with a request still running, cut).
 //!
 //! # Reading deploy.yml
 //!
@@ -367,12 +373,23 @@
 //!   file and the value found.
 //! - `proxy.healthcheck.timeout`: a check `deadline` that does not end before it
 //!   is a compile error.
-//! - `deploy_timeout` and `stop_timeout`: how long the deploy waits for the
-//!   probe ([log lines](#log-lines)) and when a stop cuts what still runs
+//! - `deploy_timeout`, `stop_timeout` (at the top and for each role) and
+//!   `drain_timeout`: how long the deploy waits for the probe ([log
+//!   lines](#log-lines)) and when a stop cuts what still runs
 //!   ([stopping](#stopping)). Given beside `deploy`, `deploy_timeout = ".."` or
-//!   `stop_timeout = ".."` must be the file's.
-//! - `proxy.app_port` (80 unless set), which the start-up check compares with the
-//!   listener.
+//!   `stop_timeout = ".."` must be the file's top-level value.
+//! - `proxy.app_port` (80 unless set): the listener kamal-proxy probes.
+//! - `service` and the roles under `servers`, each proxied or not (only the
+//!   primary role, `web` unless `primary_role` says otherwise, unless a role
+//!   sets `proxy:`).
+//!
+//! The app picks, when it starts, the settings of the container it runs in:
+//! its destination from `KAMAL_DESTINATION` and its role from
+//! `KAMAL_CONTAINER_NAME`, which Kamal sets. Its stop's timeout is Kamal's for
+//! that role: the role's `stop_timeout`, else the top-level one, else Docker's
+//! 10 s for a role kamal-proxy serves and `drain_timeout` (30 s unless set)
+//! for one it does not. A role kamal-proxy does not serve is not watched for
+//! its probe, and nothing is said of where it listens.
 //!
 //! Settings brought in with a YAML merge key (`<<: *defaults`) count, as they do
 //! for Kamal. ERB (`<%= .. %>`) in a value read, a path no request can match, a
@@ -385,8 +402,9 @@
 //! so the attribute reads every `deploy.<destination>.yml` beside the file,
 //! merged the same way: a destination that sets another healthcheck path is a
 //! compile error that names each file and its path; the strictest timeout is the
-//! one the deadline must end before; each destination's `proxy.app_port` is
-//! kept, for the destination the container runs under (`KAMAL_DESTINATION`).
+//! one the deadline must end before; each destination's roles, timeouts and
+//! `proxy.app_port` are kept, for the destination the container runs under
+//! (`KAMAL_DESTINATION`), roles only a destination declares included.
 //! `deploy_probe!("config/deploy.yml", destination = "staging")` probes one
 //! destination as Kamal will.
 //!

@@ -231,25 +231,21 @@ fn headline(at: &Listening<'_>) -> String {
 }
 
 /// The start-up line (`INFO`), and under Kamal an `ERROR` for a listener
-/// kamal-proxy cannot reach: a loopback address, or a port other than
-/// `proxy.app_port`. Without the `tracing` feature, the same on stderr.
+/// kamal-proxy probes (on `proxy.app_port`, or any when it was not read) on
+/// a loopback address, which it can never reach. A listener on another port
+/// (a metrics router beside the app) is not kamal-proxy's: whether any
+/// listener is on `proxy.app_port` is the watch's to say, once every one is
+/// bound. Without the `tracing` feature, the same on stderr.
 pub(crate) fn listening(at: &Listening<'_>) {
     let mut problems = Vec::new();
     // A role kamal-proxy does not serve may listen where it likes.
     if let (Some(_), Some(address), true) = (&at.kamal, at.address, at.proxied) {
-        if address.ip().is_loopback() {
+        let probed = at.app_port.is_none_or(|port| port == address.port());
+        if probed && address.ip().is_loopback() {
             let any = if address.is_ipv6() { "[::]" } else { "0.0.0.0" };
             problems.push(format!(
                 "the app listens on {address}, a loopback address: kamal-proxy connects from \
                  its own container and can never reach it; bind {any}:{} instead",
-                address.port()
-            ));
-        }
-        if let Some(app_port) = at.app_port.filter(|port| *port != address.port()) {
-            problems.push(format!(
-                "the app listens on port {}, but deploy.yml's `proxy.app_port` is {app_port}: \
-                 kamal-proxy probes port {app_port}; listen on it, or set `proxy.app_port: {}`",
-                address.port(),
                 address.port()
             ));
         }
@@ -499,18 +495,48 @@ pub(crate) fn probed_elsewhere(probed: &str, path: &str) {
 #[cfg(feature = "tokio")]
 pub(crate) fn never_probed(
     path: &str,
-    address: Option<std::net::SocketAddr>,
+    listeners: &[std::net::SocketAddr],
     app_port: Option<u16>,
     waited: Duration,
     deploy_timeout: Duration,
 ) {
-    let listens = match address {
-        Some(address) => format!("the app listens on {address}"),
-        None => "the app listens on a socket that is not TCP".to_owned(),
+    let list = |listeners: &[std::net::SocketAddr]| {
+        let each: Vec<String> = listeners.iter().map(ToString::to_string).collect();
+        match each.as_slice() {
+            [] => "a socket that is not TCP".to_owned(),
+            [one] => one.clone(),
+            [first @ .., last] => format!("{} and {last}", first.join(", ")),
+        }
     };
-    let port = match app_port {
-        Some(port) => format!("port {port} (deploy.yml's `proxy.app_port`)"),
-        None => "deploy.yml's `proxy.app_port` (80 unless set)".to_owned(),
+    let (port, listens) = match app_port {
+        Some(port) => {
+            let probed: Vec<_> = listeners
+                .iter()
+                .copied()
+                .filter(|address| address.port() == port)
+                .collect();
+            let listens = if probed.is_empty() {
+                let set = match listeners {
+                    [one] => format!("`proxy.app_port: {}`", one.port()),
+                    _ => "`proxy.app_port` to the app's port".to_owned(),
+                };
+                format!(
+                    "the app listens on {}, none of them on port {port}: listen on it, or set \
+                     {set}",
+                    list(listeners)
+                )
+            } else {
+                format!("the app listens on {}", list(&probed))
+            };
+            (
+                format!("port {port} (deploy.yml's `proxy.app_port`)"),
+                listens,
+            )
+        }
+        None => (
+            "deploy.yml's `proxy.app_port` (80 unless set)".to_owned(),
+            format!("the app listens on {}", list(listeners)),
+        ),
     };
     error(
         path,

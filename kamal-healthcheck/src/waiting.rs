@@ -16,7 +16,7 @@
 //! The state is the process's: a deploy starts one app per container.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::readiness::Readiness;
@@ -90,11 +90,22 @@ pub(crate) fn started() -> Instant {
     *STARTED_AT.get_or_init(Instant::now)
 }
 
+/// The addresses the app's servers listen on: the watch names the one
+/// kamal-proxy probes, or says that none is on its port.
+static LISTENERS: Mutex<Vec<std::net::SocketAddr>> = Mutex::new(Vec::new());
+
+/// A server of the app's listens on `address`.
+pub(crate) fn listens(address: std::net::SocketAddr) {
+    let mut listeners = crate::outcome::lock(&LISTENERS);
+    if !listeners.contains(&address) {
+        listeners.push(address);
+    }
+}
+
 /// What the watch needs to know.
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) struct Deploy<'a> {
     pub(crate) path: &'a str,
-    pub(crate) address: Option<std::net::SocketAddr>,
     /// The port kamal-proxy targets (deploy.yml's `proxy.app_port`), when read.
     pub(crate) app_port: Option<u16>,
     pub(crate) deploy_timeout: Duration,
@@ -114,7 +125,7 @@ pub(crate) fn start(deploy: Deploy<'_>) {
         WATCHING.store(true, Ordering::Relaxed);
     }
     let path = deploy.path.to_owned();
-    let (address, app_port, deadline) = (deploy.address, deploy.app_port, deploy.deploy_timeout);
+    let (app_port, deadline) = (deploy.app_port, deploy.deploy_timeout);
     let readiness = deploy.readiness;
     let since = tokio::time::Instant::from_std(started());
     crate::task::spawn(&runtime, async move {
@@ -122,7 +133,8 @@ pub(crate) fn start(deploy: Deploy<'_>) {
         let elsewhere = || ELSEWHERE.load(Ordering::Relaxed);
         // kamal-proxy probing another path was said already.
         if !PROBED.load(Ordering::Relaxed) && !elsewhere() {
-            crate::log::never_probed(&path, address, app_port, deadline / 3, deadline);
+            let listeners = crate::outcome::lock(&LISTENERS).clone();
+            crate::log::never_probed(&path, &listeners, app_port, deadline / 3, deadline);
         }
         tokio::time::sleep_until(since + deadline * 2 / 3).await;
         if !HEALTHY.load(Ordering::Relaxed) {

@@ -323,3 +323,25 @@ fn a_role_kamal_proxy_does_not_serve_is_not_watched() {
     );
     assert!(jobs.lines_with(WATCH_OVER).is_empty(), "{:#?}", jobs.seen);
 }
+
+/// Two listeners, the app's on loopback and a metrics router's, neither on
+/// `proxy.app_port`: nothing is said of either at start-up, and when no
+/// probe comes the watch names both and the port kamal-proxy probes.
+#[test]
+fn the_watch_says_that_no_listener_is_on_the_port_kamal_proxy_probes() {
+    let mut app = App::start("beside_metrics", true);
+    let line = app.until("no probe has reached the app");
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(
+        line.contains(&format!("the app listens on {}", app.address)),
+        "{line}"
+    );
+    assert!(
+        line.contains(
+            "none of them on port 80: listen on it, or set `proxy.app_port` to the app's port"
+        ),
+        "{line}"
+    );
+    let errors = app.lines_with("ERROR");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+}

@@ -2,7 +2,8 @@
 //! "1500ms")]`, for the tests of what it says while a deploy waits for it
 //! (`tests/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
 //! answers `/healthz`), `failing` (a check that fails), `gated` (a start-up
-//! gate never opened), `late` (700 ms of work before it binds), `roles` (`config/roles.yml`, whose `jobs` role
+//! gate never opened), `late` (700 ms of work before it binds), `beside_metrics` (a
+//! metrics router on a port of its own beside the app), `roles` (`config/roles.yml`, whose `jobs` role
 //! kamal-proxy does not serve) or `probed_in_process` (the router probed with
 //! `kamal_healthcheck::probe` before it is served). It logs through `tracing_subscriber::fmt` on stderr, at
 //! `DEBUG`, and prints its address.
@@ -61,6 +62,21 @@ async fn roles() -> std::io::Result<()> {
     axum::serve(listener().await?, app()).await
 }
 
+/// The app and a metrics router on a port of its own, served together;
+/// deploy.yml's `proxy.app_port` is 80 (unset), which neither listens on.
+#[kamal_healthcheck(deploy = "config/roles.yml")]
+async fn beside_metrics() -> std::io::Result<()> {
+    use std::future::IntoFuture;
+    let app_listener = listener().await?;
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let metrics_routes = Router::new().route("/metrics", get(|| async { "requests 1" }));
+    tokio::try_join!(
+        axum::serve(app_listener, app()).into_future(),
+        axum::serve(metrics, metrics_routes).into_future()
+    )?;
+    Ok(())
+}
+
 /// A router function with the attribute, probed in-process in `main` before
 /// it is served, as the docs suggest: that probe is not kamal-proxy's.
 #[kamal_healthcheck]
@@ -87,6 +103,7 @@ async fn main() -> std::io::Result<()> {
         Ok("gated") => gated(StartupGate::new()).await,
         Ok("roles") => roles().await,
         Ok("late") => late().await,
+        Ok("beside_metrics") => beside_metrics().await,
         Ok("probed_in_process") => probed_in_process().await,
         _ => plain().await,
     }
