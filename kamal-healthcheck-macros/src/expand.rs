@@ -172,8 +172,9 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
             stmts.extend(saved_arguments.iter().cloned());
             saved_here.extend(arguments.iter().filter(|name| captured.contains(name)));
         }
-        for stmt in std::mem::take(&mut block.stmts) {
+        for mut stmt in std::mem::take(&mut block.stmts) {
             if serve.count(stmt.to_token_stream()) > 0 {
+                stmts.extend(untyped_server(&mut stmt));
                 for name in &saved_here {
                     let saved = saved(name);
                     stmts.push(copy(&in_use(name), quote!(#saved)));
@@ -249,6 +250,40 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
             #call
         })
     })
+}
+
+/// `let server: Serve<..> = axum::serve(..);` without its type: the
+/// attribute's server takes the place of axum's `Serve` (or
+/// `WithGracefulShutdown`), so the type as written would no longer match;
+/// it is left to inference. The type is still named, in a statement of its
+/// own, so that its imports stay in use (unless it holds a `_`, which only
+/// the value could have inferred). Called on statements that hold a `serve`
+/// call; returns that statement, if any.
+fn untyped_server(stmt: &mut Stmt) -> Option<Stmt> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Type(typed) = &local.pat else {
+        return None;
+    };
+    let ty = typed.ty.to_token_stream();
+    let names = |name: &str| {
+        fn has(tokens: TokenStream, name: &str) -> bool {
+            tokens.into_iter().any(|token| match token {
+                TokenTree::Ident(ident) => ident == name,
+                TokenTree::Group(group) => has(group.stream(), name),
+                _ => false,
+            })
+        }
+        has(ty.clone(), name)
+    };
+    if !names("Serve") && !names("WithGracefulShutdown") {
+        return None;
+    }
+    let named: Option<Stmt> =
+        (!names("_")).then(|| syn::parse_quote!(let _: ::core::marker::PhantomData<#ty>;));
+    local.pat = (*typed.pat).clone();
+    named
 }
 
 /// `let in_force = ..;`: the settings in force for the container the app
