@@ -1,5 +1,5 @@
 //! What a layer with readiness checks was configured with: the checks, their
-//! deadline, kamal-proxy's timeout, the cache period, the gate and the timer.
+//! deadline, kamal-proxy's timeout, the cache period and the gate.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,7 +11,6 @@ use std::time::Duration;
 use crate::gate::StartupGate;
 use crate::path::HealthCheckPath;
 use crate::rules::{DEFAULT_DEADLINE, PROXY_TIMEOUT};
-use crate::timer::Timer;
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -35,7 +34,6 @@ pub(crate) struct Config {
     pub(crate) cache_for: Duration,
     pub(crate) error_details: bool,
     pub(crate) gate: Option<StartupGate>,
-    pub(crate) timer: Option<Arc<dyn Timer>>,
 }
 
 impl Default for Config {
@@ -48,10 +46,6 @@ impl Default for Config {
             cache_for: DEFAULT_CACHE_FOR,
             error_details: false,
             gate: None,
-            #[cfg(feature = "tokio")]
-            timer: Some(Arc::new(crate::timer::TokioTimer)),
-            #[cfg(not(feature = "tokio"))]
-            timer: None,
         }
     }
 }
@@ -86,7 +80,6 @@ impl Config {
     }
 
     /// The checks' names, in the order they were added.
-    #[cfg(feature = "tracing")]
     pub(crate) fn check_names(&self) -> impl Iterator<Item = &str> {
         self.checks.iter().map(|check| check.name.as_ref())
     }

@@ -1,10 +1,8 @@
 //! The start-up gate: the answer stays `503 starting` until the app opens it.
 
 use std::sync::Arc;
-#[cfg(feature = "tracing")]
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-#[cfg(feature = "tracing")]
 use std::time::Instant;
 
 use crate::path::HealthCheckPath;
@@ -25,7 +23,7 @@ use crate::path::HealthCheckPath;
 /// assert!(gate.is_open());
 /// ```
 ///
-/// With the `tracing` feature, the first probe it turns away and its opening
+/// The first probe it turns away and its opening
 /// after that are `INFO` events, the second with how long probes waited.
 #[derive(Clone, Debug, Default)]
 pub struct StartupGate(Arc<Gate>);
@@ -34,7 +32,6 @@ pub struct StartupGate(Arc<Gate>);
 struct Gate {
     open: AtomicBool,
     /// When the first probe was turned away, and at which path.
-    #[cfg(feature = "tracing")]
     turned_away: OnceLock<(Instant, HealthCheckPath)>,
 }
 
@@ -48,7 +45,6 @@ impl StartupGate {
     /// answers `200` when they pass.
     pub fn open(&self) {
         let _was_open = self.0.open.swap(true, Ordering::AcqRel);
-        #[cfg(feature = "tracing")]
         if let (false, Some((since, path))) = (_was_open, self.0.turned_away.get()) {
             crate::log::gate_opened(path.as_str(), since.elapsed());
         }
@@ -61,7 +57,6 @@ impl StartupGate {
 
     /// A probe at `path` was answered `starting`.
     pub(crate) fn turn_away(&self, _path: &HealthCheckPath) {
-        #[cfg(feature = "tracing")]
         if self.0.turned_away.get().is_none() {
             let mut first = false;
             self.0.turned_away.get_or_init(|| {

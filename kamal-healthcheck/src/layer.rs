@@ -19,7 +19,6 @@ use crate::future::{Kind, Other, ResponseFuture, defer};
 use crate::gate::StartupGate;
 use crate::path::{DEFAULT_PATH, HealthCheckPath, InvalidPath};
 use crate::readiness::Readiness;
-use crate::timer::Timer;
 
 /// Wraps a service in a [`HealthCheck`], which answers kamal-proxy's probe
 /// itself and passes every other request to the service untouched.
@@ -293,7 +292,7 @@ impl<M> HealthCheckLayer<M> {
 
     /// Says, once the app's listener is bound, what kamal-proxy will probe and
     /// where the app answers it: an `INFO` event under the target
-    /// `kamal_healthcheck` (feature `tracing`) with the path, the address and
+    /// `kamal_healthcheck` with the path, the address and
     /// port, the checks by name, their deadline, kamal-proxy's timeout and
     /// `deploy_timeout`, and the Kamal destination, if any.
     ///
@@ -369,17 +368,6 @@ impl<M> HealthCheckLayer<M> {
         });
     }
 
-    /// The [`Timer`] for check deadlines; [`TokioTimer`](crate::TokioTimer) with
-    /// the `tokio` feature (on by default). Without it, a layer with checks needs
-    /// one.
-    ///
-    /// ```
-    /// let layer = kamal_healthcheck::HealthCheckLayer::new().timer(kamal_healthcheck::TokioTimer);
-    /// ```
-    pub fn timer(self, timer: impl Timer) -> Self {
-        self.configure(|config| config.timer = Some(Arc::new(timer)))
-    }
-
     /// The same layer, answering with `readiness` (another layer's checks).
     pub(crate) fn with_readiness(mut self, readiness: Arc<Readiness>) -> Self {
         self.readiness = Some(readiness);
@@ -424,12 +412,10 @@ impl Default for HealthCheckLayer {
 impl<S, M> Layer<S> for HealthCheckLayer<M> {
     type Service = HealthCheck<S, M>;
 
-    /// Never panics: settings that cannot work (checks without a [`Timer`],
-    /// the `tokio` feature off and [`timer`](HealthCheckLayer::timer) not
-    /// called; a check deadline that does not end before kamal-proxy's
-    /// [`timeout`](HealthCheckLayer::timeout)) make every probe's answer a
-    /// `503` that names the problem, in the body's `timer` or `deadline` line
-    /// and in the log.
+    /// Never panics: settings that cannot work (a check deadline that does
+    /// not end before kamal-proxy's [`timeout`](HealthCheckLayer::timeout))
+    /// make every probe's answer a `503` that names the problem, in the
+    /// body's `deadline` line and in the log.
     fn layer(&self, inner: S) -> Self::Service {
         HealthCheck {
             inner,

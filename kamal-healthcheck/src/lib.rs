@@ -237,10 +237,9 @@
 //!     .gate(&startup);
 //! ```
 //!
-//! Deadlines need a timer, the only runtime-specific piece: tokio's
-//! ([`TokioTimer`]), behind the default `tokio` feature; with it off,
-//! [`HealthCheckLayer::timer`] takes any [`Timer`]. Checks cost other requests
-//! nothing: they are looked at only on the healthcheck path.
+//! Deadlines are kept on tokio's clock: the crate runs on tokio, as axum does.
+//! Checks cost other requests nothing: they are looked at only on the
+//! healthcheck path.
 //!
 //! # Stopping
 //!
@@ -286,17 +285,14 @@
 //! `stop_signal().stop_timeout(Duration::from_secs(30))` for a deploy.yml with
 //! `stop_timeout: 30`: the same stop, listening from when axum first polls it,
 //! except that the crate cannot see the server return, so it writes no "has
-//! stopped" line unless it cuts. Without the `tokio` feature, no signal is
-//! listened for.
+//! stopped" line unless it cuts.
 //!
 //! # Log lines
 //!
 //! When the first container of a deploy never becomes healthy, Kamal prints its
 //! log (`docker logs --timestamps`) in the deploy's output. The healthcheck
 //! writes there, through the app's own subscriber (`tracing_subscriber::fmt::init()`,
-//! say) and under the target `kamal_healthcheck`, with the `tracing` feature (on
-//! by default; without it, the `INFO` and `ERROR` lines go to stderr). Nothing is
-//! written for a healthy probe or a normal request.
+//! say) and under the target `kamal_healthcheck`. Nothing is written for a healthy probe or a normal request.
 //!
 //! **At start-up**, with the attribute on the function that serves (or
 //! [`HealthCheckLayer::listening`]), one `INFO` line says what kamal-proxy will
@@ -421,11 +417,10 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `tokio` | on | [`TokioTimer`], the timer for readiness check deadlines and the probe's timeout; SIGTERM and SIGINT handling ([`stop_signal`], the attribute's stop); the watch while the deploy waits for the probe |
-//! | `tracing` | on | the [log lines](#log-lines) as events under the target `kamal_healthcheck` |
 //! | `deploy-yml` | off | the attribute's `deploy = ".."` and [`deploy_probe!`]: Kamal's config/deploy.yml read at compile time (adds yaml-rust2 to the macro's build) |
 //!
-//! Both default features are already in every axum app's dependency tree.
+//! The crate runs on tokio and writes its [log lines](#log-lines) through
+//! `tracing`, both already in every axum app's dependency tree.
 //!
 //! # Performance
 //!
@@ -455,18 +450,13 @@ mod registry;
 mod rules;
 mod stop;
 mod task;
-mod timer;
 mod waiting;
 
 pub use gate::StartupGate;
 pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
 pub use probe::probe;
-#[cfg(feature = "tokio")]
 pub use stop::{StopSignal, stop_signal};
-pub use timer::Timer;
-#[cfg(feature = "tokio")]
-pub use timer::TokioTimer;
 
 /// Installs the healthcheck ahead of everything the annotated function adds:
 /// on the function that serves the app (`axum::serve(listener, app)` in its

@@ -1,5 +1,5 @@
-//! What the healthcheck says in the app's log, through `tracing` (feature
-//! `tracing`, on by default), under the target `kamal_healthcheck`.
+//! What the healthcheck says in the app's log, through `tracing`, under the
+//! target `kamal_healthcheck`.
 //!
 //! When a new container never becomes healthy, Kamal prints its log in the
 //! deploy's output: that is where the reason a probe got `503` belongs (the
@@ -12,23 +12,18 @@
 //!   first turns a probe away, and when it opens after that;
 //! - nothing for a healthy probe, and nothing on normal requests: the probe is
 //!   as quiet as Rails' `silence_healthcheck_path` makes it.
-//!
-//! Without the feature every function here does nothing.
 
 use std::time::Duration;
 
-#[cfg(feature = "tracing")]
 use crate::outcome::{Failed, Failure, Outcome};
 
 /// Fields are written in milliseconds.
-#[cfg(feature = "tracing")]
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The checks a run log speaks of: the healthcheck's path, the checks' names
 /// in the order they were added, and their deadline.
-#[cfg(feature = "tracing")]
 pub(crate) struct Checks<'a> {
     pub(crate) path: &'a str,
     pub(crate) names: Vec<&'a str>,
@@ -39,11 +34,9 @@ pub(crate) struct Checks<'a> {
 /// bounded whatever the probe rate and `cache_for`.
 #[derive(Default)]
 pub(crate) struct RunLog {
-    #[cfg(feature = "tracing")]
     state: std::sync::Mutex<State>,
 }
 
-#[cfg(feature = "tracing")]
 #[derive(Default)]
 struct State {
     /// By check index; the last entry is the timer's.
@@ -52,7 +45,6 @@ struct State {
     ready: Option<bool>,
 }
 
-#[cfg(feature = "tracing")]
 #[derive(Clone, Default)]
 struct Said {
     /// The outcome of the check's last run.
@@ -64,12 +56,10 @@ struct Said {
 }
 
 /// A check failing the same way is written at most this often.
-#[cfg(feature = "tracing")]
 const EVERY: Duration = Duration::from_secs(1);
 
 impl RunLog {
     /// Writes what a finished run found. Called once per run.
-    #[cfg(feature = "tracing")]
     pub(crate) fn finished(&self, checks: &Checks<'_>, outcome: &Outcome) {
         let path = checks.path;
         let now = std::time::Instant::now();
@@ -117,7 +107,6 @@ impl RunLog {
 
 /// The `WARN` for a check that did not pass, unless the same failure was
 /// written less than a second ago.
-#[cfg(feature = "tracing")]
 fn warn(said: &mut Said, now: std::time::Instant, path: &str, failed: &Failed, deadline: Duration) {
     let (outcome, error) = match &failed.failure {
         Failure::Failed(error) => ("failed", error.clone()),
@@ -150,7 +139,6 @@ fn warn(said: &mut Said, now: std::time::Instant, path: &str, failed: &Failed, d
 }
 
 /// The start-up gate turned away its first probe.
-#[cfg(feature = "tracing")]
 pub(crate) fn gate_closed(path: &str) {
     tracing::info!(
         target: "kamal_healthcheck",
@@ -161,7 +149,6 @@ pub(crate) fn gate_closed(path: &str) {
 }
 
 /// The start-up gate opened after turning probes away for `waited`.
-#[cfg(feature = "tracing")]
 pub(crate) fn gate_opened(path: &str, waited: Duration) {
     tracing::info!(
         target: "kamal_healthcheck",
@@ -235,7 +222,7 @@ fn headline(at: &Listening<'_>) -> String {
 /// a loopback address, which it can never reach. A listener on another port
 /// (a metrics router beside the app) is not kamal-proxy's: whether any
 /// listener is on `proxy.app_port` is the watch's to say, once every one is
-/// bound. Without the `tracing` feature, the same on stderr.
+/// bound.
 pub(crate) fn listening(at: &Listening<'_>) {
     let mut problems = Vec::new();
     // A role kamal-proxy does not serve may listen where it likes.
@@ -250,7 +237,6 @@ pub(crate) fn listening(at: &Listening<'_>) {
             ));
         }
     }
-    #[cfg(feature = "tracing")]
     {
         let address = at.address.map(|address| address.to_string());
         tracing::info!(
@@ -271,34 +257,10 @@ pub(crate) fn listening(at: &Listening<'_>) {
         }
     }
     // Without `tracing`, the same on stderr, which Kamal prints as well.
-    #[cfg(not(feature = "tracing"))]
-    {
-        let address = at.address.map(|address| address.to_string());
-        eprintln!(
-            "kamal_healthcheck: {headline} (address {address}, checks [{checks}], deadline {deadline:?}, \
-             timeout {timeout:?}, deploy timeout {deploy_timeout:?}, destination {destination})",
-            headline = headline(at),
-            address = address.as_deref().unwrap_or("(not a socket)"),
-            checks = at.checks.join(", "),
-            deadline = at.deadline,
-            timeout = at.timeout,
-            deploy_timeout = at.deploy_timeout,
-            destination = at
-                .kamal
-                .as_ref()
-                .and_then(|kamal| kamal.destination.as_deref())
-                .unwrap_or("none"),
-        );
-        for problem in &problems {
-            eprintln!("kamal_healthcheck: error: {problem}");
-        }
-    }
 }
 
-#[cfg(feature = "tokio")]
 /// The app answers the healthcheck path with a route of its own, which the
-/// healthcheck keeps from ever running for kamal-proxy (an `ERROR`; without
-/// the `tracing` feature, on stderr).
+/// healthcheck keeps from ever running for kamal-proxy (an `ERROR`).
 pub(crate) fn own_route(path: &str, status: http::StatusCode) {
     let message = format!(
         "the app answers {path} itself ({status}), with a route of its own that \
@@ -307,15 +269,11 @@ pub(crate) fn own_route(path: &str, status: http::StatusCode) {
          what it checks is lost; move its check into the attribute (`check(db = ..)`) and \
          remove the route"
     );
-    #[cfg(feature = "tracing")]
     tracing::error!(target: "kamal_healthcheck", path, status = status.as_u16(), "{message}");
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: error: {message}");
 }
 
 /// The checks of router functions' attributes at `path` that cannot be tied
-/// to one of the apps served there (an `ERROR`; without the `tracing`
-/// feature, on stderr). Returns the error the healthcheck then answers with.
+/// to one of the apps served there (an `ERROR`). Returns the error the healthcheck then answers with.
 pub(crate) fn pairing_ambiguous(path: &str, offers: usize, servings: usize) -> String {
     let calls = match servings {
         1 => "one `axum::serve` call".to_owned(),
@@ -347,9 +305,7 @@ pub(crate) fn pairing_error(path: &str) -> String {
 
 /// Asked at start-up, the app's route at `path` panicked or did not answer
 /// in time (`what`): a route of its own there, which the healthcheck keeps
-/// from running for kamal-proxy (an `ERROR`; without the `tracing` feature,
-/// on stderr).
-#[cfg(feature = "tokio")]
+/// from running for kamal-proxy (an `ERROR`).
 pub(crate) fn own_route_failed(path: &str, what: &str) {
     let message = format!(
         "asked at start-up whether the app answers {path} itself (one request, User-Agent: \
@@ -358,17 +314,13 @@ pub(crate) fn own_route_failed(path: &str, what: &str) {
          runs for kamal-proxy; move its check into the attribute (`check(db = ..)`) and remove \
          the route"
     );
-    #[cfg(feature = "tracing")]
     tracing::error!(target: "kamal_healthcheck", path, "{message}");
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: error: {message}");
 }
 
 /// A healthcheck inside what the attribute serves (a `HealthCheckLayer` placed
 /// by hand where the attribute cannot see its type: inside
 /// `Shared`, an `option_layer`) answers the path: its checks never run (an
-/// `ERROR`; without the `tracing` feature, on stderr).
-#[cfg(feature = "tokio")]
+/// `ERROR`).
 pub(crate) fn healthcheck_inside(path: &str, status: http::StatusCode) {
     let message = format!(
         "a HealthCheckLayer inside the app served by #[kamal_healthcheck] answers {path} \
@@ -376,15 +328,10 @@ pub(crate) fn healthcheck_inside(path: &str, status: http::StatusCode) {
          layer's checks never run and the probe gets 200 whatever they find; give its checks \
          to the attribute (`#[kamal_healthcheck(check(db = ..))]`) and remove the layer"
     );
-    #[cfg(feature = "tracing")]
     tracing::error!(target: "kamal_healthcheck", path, status = status.as_u16(), "{message}");
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: error: {message}");
 }
 
-/// A signal started the stop: one `INFO` (without the `tracing` feature, on
-/// stderr).
-#[cfg(feature = "tokio")]
+/// A signal started the stop: one `INFO`.
 pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Duration) {
     let kamal = std::env::var_os("KAMAL_CONTAINER_NAME").is_some();
     let before = if kamal {
@@ -396,7 +343,6 @@ pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Durati
         "{signal} received: the app stops taking connections, finishes the requests in \
          flight, and cuts what still runs after {deadline:?}{before}"
     );
-    #[cfg(feature = "tracing")]
     tracing::info!(
         target: "kamal_healthcheck",
         signal,
@@ -404,8 +350,6 @@ pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Durati
         stop_timeout_ms = millis(stop_timeout),
         "{message}"
     );
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: {message}");
 }
 
 /// The app has stopped, `elapsed` after the stop began: by itself, or cut
@@ -440,7 +384,6 @@ pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, crate::stop::StillRu
             format!("the app has stopped at {why}, {elapsed:?} after the signal; {what}")
         }
     };
-    #[cfg(feature = "tracing")]
     tracing::info!(
         target: "kamal_healthcheck",
         elapsed_ms = millis(elapsed),
@@ -450,31 +393,19 @@ pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, crate::stop::StillRu
         },
         "{message}"
     );
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: {message}");
 }
 
 /// The stop cannot listen for signals (no thread, or no signal handler
 /// could be installed): one `WARN`.
-#[cfg(feature = "tokio")]
 pub(crate) fn no_signals() {
     let message = "SIGTERM and SIGINT cannot be listened for: the app will not stop on \
                    `docker stop` before its SIGKILL";
-    #[cfg(feature = "tracing")]
     tracing::warn!(target: "kamal_healthcheck", "{message}");
-    #[cfg(not(feature = "tracing"))]
-    eprintln!("kamal_healthcheck: warning: {message}");
 }
 
-/// An `ERROR` (without the `tracing` feature, on stderr).
+/// An `ERROR`.
 fn error(path: &str, message: &str) {
-    #[cfg(feature = "tracing")]
     tracing::error!(target: "kamal_healthcheck", path, "{message}");
-    #[cfg(not(feature = "tracing"))]
-    {
-        let _ = path;
-        eprintln!("kamal_healthcheck: error: {message}");
-    }
 }
 
 /// kamal-proxy probed `probed`, not the healthcheck's `path`.
@@ -492,7 +423,6 @@ pub(crate) fn probed_elsewhere(probed: &str, path: &str) {
 }
 
 /// No request for the healthcheck path `waited` after the listener was bound.
-#[cfg(feature = "tokio")]
 pub(crate) fn never_probed(
     path: &str,
     listeners: &[std::net::SocketAddr],
@@ -552,7 +482,6 @@ pub(crate) fn never_probed(
 
 /// No 2xx answered at `elapsed` of `deploy_timeout`: the deploy is about to
 /// fail, `why`.
-#[cfg(feature = "tokio")]
 pub(crate) fn deadline_near(path: &str, elapsed: Duration, deploy_timeout: Duration, why: &str) {
     error(
         path,
@@ -565,15 +494,11 @@ pub(crate) fn deadline_near(path: &str, elapsed: Duration, deploy_timeout: Durat
 }
 
 /// The deploy's deadline has passed: the watch ends (`DEBUG`).
-#[cfg(feature = "tokio")]
 pub(crate) fn watch_over(path: &str, deploy_timeout: Duration) {
-    #[cfg(feature = "tracing")]
     tracing::debug!(
         target: "kamal_healthcheck",
         path,
         deploy_timeout_ms = millis(deploy_timeout),
         "kamal-proxy's deploy_timeout has passed; the healthcheck no longer watches for its probe"
     );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (path, deploy_timeout);
 }

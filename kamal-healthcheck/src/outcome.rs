@@ -11,7 +11,6 @@ use std::time::Duration;
 #[derive(Debug)]
 pub(crate) struct Outcome {
     pub(crate) failures: Vec<Failed>,
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) elapsed: Duration,
 }
 
@@ -19,12 +18,10 @@ pub(crate) struct Outcome {
 #[derive(Debug)]
 pub(crate) struct Failed {
     /// The check's index among the configured checks; `None` for the timer.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) check: Option<usize>,
     pub(crate) name: Cow<'static, str>,
     pub(crate) failure: Failure,
     /// From the start of the run to the failure.
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     pub(crate) elapsed: Duration,
 }
 

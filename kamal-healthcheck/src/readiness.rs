@@ -19,8 +19,6 @@ use std::time::{Duration, Instant};
 use crate::log::RunLog;
 use crate::outcome::{Failed, Failure, Outcome, lock, panic_message};
 
-use crate::timer::Timer;
-
 use crate::config::{BoxFuture, Check, Config};
 
 /// The configuration and the state of its runs, shared by every clone of the
@@ -28,11 +26,9 @@ use crate::config::{BoxFuture, Check, Config};
 pub(crate) struct Readiness {
     config: Config,
     state: Mutex<State>,
-    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
     log: RunLog,
-    /// When the settings cannot work (checks without a timer for their
-    /// deadline, or a deadline that does not end before kamal-proxy's
-    /// timeout): the outcome every probe gets, a `503` that names the
+    /// When the settings cannot work (a deadline that does not end before
+    /// kamal-proxy's timeout): the outcome every probe gets, a `503` that names the
     /// problem, instead of a panic where the layer is applied.
     misconfigured: Option<Arc<Outcome>>,
 }
@@ -59,21 +55,9 @@ pub(crate) enum Begin {
 
 impl Readiness {
     pub(crate) fn new(config: Config) -> Self {
-        let problem = if config.has_checks() && config.timer.is_none() {
-            Some((
-                "timer",
-                crate::message::message(
-                    "HealthCheckLayer has checks but no timer for their deadline",
-                    "without one no deadline could be kept",
-                    "enable the `tokio` feature of kamal-healthcheck (on by default), or call \
-                     `.timer(..)`",
-                ),
-            ))
-        } else {
-            config
-                .deadline_problem()
-                .map(|problem| ("deadline", problem))
-        };
+        let problem = config
+            .deadline_problem()
+            .map(|problem| ("deadline", problem));
         let misconfigured = problem.map(|(name, problem)| {
             Arc::new(Outcome {
                 failures: vec![Failed {
@@ -152,7 +136,6 @@ impl Readiness {
 
     /// Writes what a run found, in the log.
     fn finished(&self, _outcome: &Outcome) {
-        #[cfg(feature = "tracing")]
         self.log.finished(
             &crate::log::Checks {
                 path: self.config.path.as_str(),
@@ -170,7 +153,6 @@ impl Readiness {
     /// Why the healthcheck does not answer `200`, as far as is known: the
     /// start-up gate still closed, the settings that cannot work, or the
     /// checks that failed in the last run, each with its error.
-    #[cfg(feature = "tokio")]
     pub(crate) fn not_ready(&self) -> Option<String> {
         if self
             .config
@@ -354,8 +336,8 @@ struct RunChecks {
     /// The deadline's timer panicked (tokio's, on a runtime without its time
     /// driver): no check runs without a deadline.
     timer_panicked: bool,
-    deadline: BoxFuture<()>,
-    timer: Option<Arc<dyn Timer>>,
+    /// tokio's sleep; `None` only when it panicked.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     deadline_length: Duration,
 }
 
@@ -367,12 +349,9 @@ impl RunChecks {
             failures: config.checks.iter().map(|_| None).collect(),
             started: Instant::now(),
             timer_panicked: false,
-            deadline: Box::pin(std::future::pending()),
-            timer: config.timer.clone(),
+            deadline: None,
             deadline_length: config.deadline,
         };
-        // Without a timer the deadline never ends; applying a layer with checks
-        // and no timer panics, so no server runs without one.
         if !run.arm_deadline() {
             run.timer_panicked = true;
             return run;
@@ -400,12 +379,10 @@ impl RunChecks {
     /// timer panicked, which leaves the deadline as it was.
     #[must_use]
     fn arm_deadline(&mut self) -> bool {
-        let Some(timer) = &self.timer else {
-            return true;
-        };
-        match catch_unwind(AssertUnwindSafe(|| timer.sleep(self.deadline_length))) {
+        let length = self.deadline_length;
+        match catch_unwind(|| tokio::time::sleep(length)) {
             Ok(deadline) => {
-                self.deadline = deadline;
+                self.deadline = Some(Box::pin(deadline));
                 true
             }
             Err(_) => false,
@@ -461,7 +438,10 @@ impl Future for RunChecks {
         if this.pending.is_empty() {
             return Poll::Ready(this.outcome());
         }
-        match catch_unwind(AssertUnwindSafe(|| this.deadline.as_mut().poll(cx))) {
+        let Some(deadline) = this.deadline.as_mut() else {
+            return Poll::Pending;
+        };
+        match catch_unwind(AssertUnwindSafe(|| deadline.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) => {
                 let elapsed = this.started.elapsed();
@@ -484,89 +464,15 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-    /// Checks without a timer (the `tokio` feature off, `.timer(..)` not
-    /// called): no panic where the layer is applied; every probe's outcome
-    /// is a `timer` failure that says what to do, and no check runs.
-    #[test]
-    fn checks_without_a_timer_fail_every_probe_and_say_why() {
-        let runs = Arc::new(AtomicUsize::new(0));
-        let counting = Arc::clone(&runs);
-        let mut config = Config::default();
-        config.add_check(Cow::Borrowed("db"), move || {
-            counting.fetch_add(1, Ordering::SeqCst);
-            async { Ok::<(), String>(()) }
-        });
-        config.timer = None;
-        let readiness = Arc::new(Readiness::new(config));
-        let Begin::Done(outcome) = readiness.begin() else {
-            panic!("the outcome is known without a run");
-        };
-        assert_eq!(runs.load(Ordering::SeqCst), 0);
-        let [failed] = outcome.failures.as_slice() else {
-            panic!("one failure: {outcome:?}");
-        };
-        assert_eq!(failed.name, "timer");
-        let Failure::Failed(error) = &failed.failure else {
-            panic!("{failed:?}");
-        };
-        assert!(
-            error.starts_with("HealthCheckLayer has checks but no timer for their deadline\n"),
-            "{error}"
-        );
-        assert_eq!(
-            crate::outcome::report(&outcome, readiness.config().deadline, false).unwrap(),
-            "timer: failed\n"
-        );
-    }
-
-    /// Deadlines that pass only when the test says so: `fire(n)` ends the n-th
-    /// sleep asked for (from 0).
-    #[derive(Clone, Default)]
-    struct ManualTimer(Arc<Mutex<Vec<Arc<AtomicBool>>>>);
-
-    impl ManualTimer {
-        fn fire(&self, n: usize) {
-            self.0.lock().unwrap()[n].store(true, Ordering::SeqCst);
-        }
-
-        fn sleeps(&self) -> usize {
-            self.0.lock().unwrap().len()
-        }
-    }
-
-    impl Timer for ManualTimer {
-        fn sleep(&self, _: Duration) -> BoxFuture<()> {
-            let fired = Arc::new(AtomicBool::new(false));
-            self.0.lock().unwrap().push(Arc::clone(&fired));
-            Box::pin(std::future::poll_fn(move |_| {
-                match fired.load(Ordering::SeqCst) {
-                    true => Poll::Ready(()),
-                    false => Poll::Pending,
-                }
-            }))
-        }
-    }
-
     /// A check that ends, passing, once `done` is set; counts its runs.
-    fn readiness(
-        deadline: Duration,
-    ) -> (
-        Arc<Readiness>,
-        ManualTimer,
-        Arc<AtomicBool>,
-        Arc<AtomicUsize>,
-    ) {
-        let (timer, done, runs) = (
-            ManualTimer::default(),
-            Arc::<AtomicBool>::default(),
-            Arc::<AtomicUsize>::default(),
-        );
+    /// Deadlines are on tokio's clock, which the tests pause and advance.
+    fn readiness(deadline: Duration) -> (Arc<Readiness>, Arc<AtomicBool>, Arc<AtomicUsize>) {
+        let (done, runs) = (Arc::<AtomicBool>::default(), Arc::<AtomicUsize>::default());
         let mut config = Config {
             deadline,
             // A deployment whose timeout the deadline fits in.
             timeout: Some(deadline * 2),
             cache_for: Duration::ZERO,
-            timer: Some(Arc::new(timer.clone())),
             ..Config::default()
         };
         let (check_done, check_runs) = (Arc::clone(&done), Arc::clone(&runs));
@@ -578,7 +484,7 @@ mod tests {
                 false => Poll::Pending,
             })
         });
-        (Arc::new(Readiness::new(config)), timer, done, runs)
+        (Arc::new(Readiness::new(config)), done, runs)
     }
 
     fn wait(readiness: &Arc<Readiness>) -> Waiting {
@@ -596,23 +502,20 @@ mod tests {
         crate::outcome::report(outcome, readiness.config().deadline, true).unwrap_or_default()
     }
 
-    #[test]
-    fn a_run_left_by_its_probe_is_resumed_with_a_fresh_deadline() {
-        let (readiness, timer, done, runs) = readiness(Duration::from_secs(60));
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_left_by_its_probe_is_resumed_with_a_fresh_deadline() {
+        let (readiness, done, runs) = readiness(MINUTE);
         let mut first = wait(&readiness);
         assert!(poll(&mut first).is_pending());
         drop(first); // the client hung up mid-run
-        timer.fire(0); // the run's deadline passes while nobody drives it
+        tokio::time::advance(MINUTE).await; // the run's deadline passes while nobody drives it
 
         let mut next = wait(&readiness);
-        assert_eq!(
-            timer.sleeps(),
-            2,
-            "the resuming probe restarts the deadline"
-        );
         assert!(
             poll(&mut next).is_pending(),
-            "not timed out: nobody drove it"
+            "not timed out: the resuming probe restarts the deadline"
         );
         done.store(true, Ordering::SeqCst);
         let Poll::Ready(outcome) = poll(&mut next) else {
@@ -622,47 +525,48 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 1, "the same run, resumed");
     }
 
-    #[test]
-    fn a_resumed_run_times_out_only_after_a_whole_deadline_driven() {
-        let (readiness, timer, _, _) = readiness(Duration::from_secs(60));
+    #[tokio::test(start_paused = true)]
+    async fn a_resumed_run_times_out_only_after_a_whole_deadline_driven() {
+        let (readiness, _, _) = readiness(MINUTE);
         let mut first = wait(&readiness);
         assert!(poll(&mut first).is_pending());
         drop(first);
         let mut next = wait(&readiness);
         assert!(poll(&mut next).is_pending());
-        timer.fire(1); // the fresh deadline, while this probe drives the run
+        tokio::time::advance(MINUTE - Duration::from_millis(1)).await;
+        assert!(poll(&mut next).is_pending(), "not yet a whole deadline");
+        tokio::time::advance(Duration::from_millis(1)).await;
         let Poll::Ready(outcome) = poll(&mut next) else {
             panic!("the deadline has passed");
         };
         assert_eq!(failures(&readiness, &outcome), "db: timed out after 60s\n");
     }
 
-    #[test]
-    fn probes_that_join_a_driven_run_keep_its_deadline() {
-        let (readiness, timer, _, runs) = readiness(Duration::from_secs(60));
+    #[tokio::test(start_paused = true)]
+    async fn probes_that_join_a_driven_run_keep_its_deadline() {
+        let (readiness, _, runs) = readiness(MINUTE);
         let mut first = wait(&readiness);
         let mut second = wait(&readiness);
         assert!(poll(&mut first).is_pending());
         drop(first);
+        tokio::time::advance(MINUTE / 2).await;
         // `second` still waits: nothing was left alone, nothing restarts.
         let mut third = wait(&readiness);
-        assert_eq!(timer.sleeps(), 1);
-        timer.fire(0);
+        tokio::time::advance(MINUTE / 2).await;
         assert!(poll(&mut second).is_ready());
         assert!(poll(&mut third).is_ready());
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     }
 
-    #[test]
-    fn a_run_left_alone_for_a_deadline_is_dropped_and_started_anew() {
-        let (readiness, timer, done, runs) = readiness(Duration::from_millis(20));
+    #[tokio::test(start_paused = true)]
+    async fn a_run_left_alone_for_a_deadline_is_dropped_and_started_anew() {
+        let (readiness, done, runs) = readiness(Duration::from_millis(20));
         let mut first = wait(&readiness);
         assert!(poll(&mut first).is_pending());
         drop(first);
         std::thread::sleep(Duration::from_millis(30));
         let mut next = wait(&readiness);
         assert_eq!(runs.load(Ordering::SeqCst), 2, "a new run");
-        assert_eq!(timer.sleeps(), 2);
         done.store(true, Ordering::SeqCst);
         assert!(poll(&mut next).is_ready());
     }

@@ -32,18 +32,12 @@ pub(crate) fn served_around(path: &str) -> bool {
 /// The tokio runtime the caller runs on, if any: what ties a router function's
 /// checks to the serving form that serves its router (each `#[tokio::test]`
 /// has a runtime of its own, so tests running side by side stay apart).
-#[cfg(feature = "tokio")]
 type Runtime = Option<tokio::runtime::Id>;
-#[cfg(not(feature = "tokio"))]
-type Runtime = Option<std::convert::Infallible>;
 
 fn runtime() -> Runtime {
-    #[cfg(feature = "tokio")]
-    return tokio::runtime::Handle::try_current()
+    tokio::runtime::Handle::try_current()
         .ok()
-        .map(|handle| handle.id());
-    #[cfg(not(feature = "tokio"))]
-    None
+        .map(|handle| handle.id())
 }
 
 /// The checks of a route the attribute installed in a router function, for
@@ -153,7 +147,6 @@ pub(crate) fn route_installed(path: &'static str) {
 }
 
 /// Whether the attribute on a router function installed its route at `path`.
-#[cfg(feature = "tokio")]
 pub(crate) fn routed(path: &str) -> bool {
     crate::outcome::lock(&ROUTED).contains(&path)
 }

@@ -18,9 +18,6 @@
 //!
 //! The attribute's servers are in `expansion::stopping`; this module is the
 //! process's side: the signals, the deadline and the count of what still runs.
-//! Without the `tokio` feature no signal is listened for, and most of it is
-//! unused.
-#![cfg_attr(not(feature = "tokio"), allow(dead_code))]
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,7 +37,6 @@ struct Process {
     /// The connections the attribute's servers hold open.
     open: AtomicUsize,
     /// Listeners of the signals, only looked at (see [`peek`]).
-    #[cfg(feature = "tokio")]
     peek: Mutex<Option<Signals>>,
     state: Mutex<State>,
 }
@@ -186,7 +182,6 @@ pub(crate) fn poll_begun(cx: &mut Context<'_>) -> Poll<()> {
 
 /// Starts the signal thread, once for the process, and returns when it
 /// listens: a signal that comes after this is received.
-#[cfg(feature = "tokio")]
 fn start(stop_timeout: Duration) {
     let mut state = state();
     state.stop_timeout.get_or_insert(stop_timeout);
@@ -206,12 +201,8 @@ fn start(stop_timeout: Duration) {
     }
 }
 
-#[cfg(not(feature = "tokio"))]
-fn start(_stop_timeout: Duration) {}
-
 /// The signal thread: a runtime of its own, so that it runs whatever the
 /// app's does. Says on `ready` whether it listens.
-#[cfg(feature = "tokio")]
 fn listen(ready: &std::sync::mpsc::Sender<bool>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -254,7 +245,6 @@ fn listen(ready: &std::sync::mpsc::Sender<bool>) {
 
 /// Begins the stop at `received`, unless it has begun: says so, and stops
 /// every server.
-#[cfg(feature = "tokio")]
 fn begin(received: Received) {
     let (stop_timeout, returned) = {
         let mut state = state();
@@ -285,7 +275,6 @@ fn begin(received: Received) {
 /// the app may be returning because of it. Every listener of a signal is
 /// told at once, so a signal the app heard is here.
 pub(crate) fn peek() {
-    #[cfg(feature = "tokio")]
     {
         let received = match &mut *crate::outcome::lock(&process().peek) {
             Some(signals) => signals.poll_recv(&mut Context::from_waker(std::task::Waker::noop())),
@@ -341,7 +330,6 @@ struct Received {
     number: i32,
 }
 
-#[cfg(feature = "tokio")]
 /// The signals that stop the app: SIGTERM (`docker stop`) and SIGINT
 /// (Ctrl-C), each received from the moment this is made.
 struct Signals {
@@ -353,7 +341,6 @@ struct Signals {
     ctrl_c: BoxSignal,
 }
 
-#[cfg(feature = "tokio")]
 impl Signals {
     /// Listens for both, within a runtime; `None` if it cannot.
     fn new() -> Option<Self> {
@@ -416,7 +403,6 @@ impl Signals {
     }
 }
 
-#[cfg(feature = "tokio")]
 /// The future to give `axum::serve(..).with_graceful_shutdown(..)` when the
 /// app is wrapped in [`HealthCheckLayer`](crate::HealthCheckLayer) by hand:
 /// it completes on SIGTERM (`docker stop`) or SIGINT (Ctrl-C), and says so in
@@ -452,7 +438,6 @@ pub fn stop_signal() -> StopSignal {
     }
 }
 
-#[cfg(feature = "tokio")]
 /// The future [`stop_signal`] makes.
 pub struct StopSignal {
     /// Whether the stop was started, at the first poll.
@@ -460,7 +445,6 @@ pub struct StopSignal {
     stop_timeout: Duration,
 }
 
-#[cfg(feature = "tokio")]
 impl StopSignal {
     /// `docker stop`'s timeout for this deployment: deploy.yml's
     /// `stop_timeout` (Kamal 2.12), 10 s unless set. What still runs is cut
@@ -478,7 +462,6 @@ impl StopSignal {
     }
 }
 
-#[cfg(feature = "tokio")]
 impl Future for StopSignal {
     type Output = ();
 
@@ -491,7 +474,6 @@ impl Future for StopSignal {
     }
 }
 
-#[cfg(feature = "tokio")]
 impl std::fmt::Debug for StopSignal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StopSignal")

@@ -4,8 +4,6 @@
 //! spawned boxed, the crate's tasks share one type, compiled once, here,
 //! rather than once per task and per app.
 
-#![cfg(feature = "tokio")]
-
 use std::future::Future;
 use std::pin::Pin;
 

@@ -30,7 +30,6 @@ static WATCHING: AtomicBool = AtomicBool::new(false);
 /// kamal-proxy has been seen probing another path.
 static ELSEWHERE: AtomicBool = AtomicBool::new(false);
 /// The watch was started (once per process).
-#[cfg(feature = "tokio")]
 static STARTED: AtomicBool = AtomicBool::new(false);
 
 /// A request for the healthcheck path arrived from outside the process (not
@@ -103,7 +102,6 @@ pub(crate) fn listens(address: std::net::SocketAddr) {
 }
 
 /// What the watch needs to know.
-#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) struct Deploy<'a> {
     pub(crate) path: &'a str,
     /// The port kamal-proxy targets (deploy.yml's `proxy.app_port`), when read.
@@ -113,7 +111,6 @@ pub(crate) struct Deploy<'a> {
 }
 
 /// Starts the watch, once per process, on a task of its own.
-#[cfg(feature = "tokio")]
 pub(crate) fn start(deploy: Deploy<'_>) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
@@ -155,7 +152,3 @@ pub(crate) fn start(deploy: Deploy<'_>) {
         crate::log::watch_over(&path, deadline);
     });
 }
-
-/// Without a timer there is no watch.
-#[cfg(not(feature = "tokio"))]
-pub(crate) fn start(_deploy: Deploy<'_>) {}

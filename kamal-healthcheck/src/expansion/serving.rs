@@ -241,7 +241,6 @@ where
             .layer
             .take()
             .expect("ServedFuture polled after it completed");
-        #[cfg(feature = "tokio")]
         if std::mem::take(this.ask) {
             ask_own_route(&service, layer.path());
         }
@@ -330,7 +329,6 @@ impl<B> Status for http::Response<B> {
 /// [`QUESTION_DEADLINE`] to be answered, after which it is dropped with
 /// whatever it holds (a concurrency limit's permit), and a route that
 /// panics or does not answer in time is reported, not left running.
-#[cfg(feature = "tokio")]
 fn ask_own_route<S, B>(app: &S, path: &str)
 where
     S: Service<http::Request<B>> + Clone + Send + 'static,
@@ -368,15 +366,12 @@ where
 }
 
 /// How long each request of the start-up question may take.
-#[cfg(feature = "tokio")]
 const QUESTION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The `User-Agent` of the start-up question's requests.
-#[cfg(feature = "tokio")]
 const QUESTION_AGENT: &str = "kamal-healthcheck (start-up question)";
 
 /// What became of one request of the start-up question.
-#[cfg(feature = "tokio")]
 enum Asked {
     Answered(Answer),
     /// The app's service failed, or the request could not be made.
@@ -386,7 +381,6 @@ enum Asked {
 }
 
 /// `answer`, within [`QUESTION_DEADLINE`], a panic in it caught.
-#[cfg(feature = "tokio")]
 async fn asked(answer: impl Future<Output = Option<Answer>> + Send) -> Asked {
     let mut answer = std::pin::pin!(answer);
     let caught = std::future::poll_fn(|cx| {
@@ -403,7 +397,6 @@ async fn asked(answer: impl Future<Output = Option<Answer>> + Send) -> Asked {
 }
 
 /// What the start-up question got from the app.
-#[cfg(feature = "tokio")]
 #[derive(PartialEq)]
 struct Answer {
     status: http::StatusCode,
@@ -414,7 +407,6 @@ struct Answer {
 
 /// A path no route has, of the same shape as `path`: its last segment
 /// replaced.
-#[cfg(feature = "tokio")]
 fn no_route_beside(path: &str) -> String {
     let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
     format!("{parent}/kamal-healthcheck-no-route")
@@ -422,7 +414,6 @@ fn no_route_beside(path: &str) -> String {
 
 /// What the answers at `path` (`at`) and at a path no route has (`other`)
 /// say, in the log.
-#[cfg(feature = "tokio")]
 fn judge(path: &str, at: Asked, other: Asked) {
     match (at, other) {
         (Asked::Panicked, _) => crate::log::own_route_failed(path, "panicked"),

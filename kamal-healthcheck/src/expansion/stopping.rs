@@ -35,7 +35,6 @@ impl Future for Shutdown {
             }
         }
         std::task::ready!(crate::stop::poll_begun(cx));
-        #[cfg(feature = "tokio")]
         if let (Some(own), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
             crate::task::spawn(&runtime, own);
         }

@@ -108,8 +108,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::pin::pin;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::time::Duration;
 
 use http::header::CONTENT_ENCODING;
@@ -119,7 +119,6 @@ use tower_service::Service;
 use crate::answer::{Answered, FailedChecks};
 use crate::path::{DEFAULT_PATH, HealthCheckPath};
 use crate::rules::PROXY_TIMEOUT;
-use crate::timer::Timer;
 
 mod report;
 mod request;
@@ -219,7 +218,6 @@ where
 pub struct Probe {
     path: HealthCheckPath,
     timeout: Duration,
-    timer: Option<Arc<dyn Timer>>,
     /// Extensions the request carries, as a server adds them per connection.
     extensions: http::Extensions,
 }
@@ -236,10 +234,6 @@ impl Probe {
         Self {
             path: HealthCheckPath::Static(DEFAULT_PATH),
             timeout: PROXY_TIMEOUT,
-            #[cfg(feature = "tokio")]
-            timer: Some(Arc::new(crate::timer::TokioTimer)),
-            #[cfg(not(feature = "tokio"))]
-            timer: None,
             extensions: http::Extensions::new(),
         }
     }
@@ -275,18 +269,6 @@ impl Probe {
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
-        self
-    }
-
-    /// The [`Timer`] that keeps the timeout; [`TokioTimer`](crate::TokioTimer)
-    /// with the `tokio` feature (on by default). Without one the probe waits for
-    /// the answer however long it takes.
-    ///
-    /// ```
-    /// let probe = kamal_healthcheck::probe::Probe::new().timer(kamal_healthcheck::TokioTimer);
-    /// ```
-    pub fn timer(mut self, timer: impl Timer) -> Self {
-        self.timer = Some(Arc::new(timer));
         self
     }
 
@@ -353,7 +335,13 @@ impl Probe {
         S::Error: fmt::Display,
         ResBody: http_body::Body,
     {
-        let mut deadline = self.timer.as_ref().map(|timer| timer.sleep(self.timeout));
+        // tokio's timer; outside a runtime with one, the probe waits for the
+        // answer however long it takes.
+        let timeout = self.timeout;
+        let mut deadline = std::panic::catch_unwind(|| {
+            Box::pin(tokio::time::sleep(timeout)) as Pin<Box<dyn Future<Output = ()> + Send>>
+        })
+        .ok();
         let mut report = ProbeReport {
             path: self.path.as_str().to_owned(),
             timeout: self.timeout,
@@ -494,7 +482,6 @@ impl fmt::Debug for Probe {
         f.debug_struct("Probe")
             .field("path", &self.path.as_str())
             .field("timeout", &self.timeout)
-            .field("timer", &self.timer.is_some())
             .finish()
     }
 }
