@@ -106,6 +106,7 @@ pub(crate) struct Answered;
 /// error's text whatever `error_details` says (the body may hide them; this never
 /// leaves the process).
 #[derive(Clone, Debug)]
+#[cfg(feature = "probe")]
 pub(crate) struct FailedChecks(pub(crate) String);
 
 /// Puts [`Answered`] in `response`'s extensions if the probe asked for it (in
@@ -164,12 +165,16 @@ where
     let Some(body) = report(outcome, deadline, details) else {
         return respond(StatusCode::OK, OK, asked);
     };
+    // For `probe`'s report, the errors whatever the body shows.
+    #[cfg(feature = "probe")]
     let failures = match (asked.mark, details) {
         (false, _) => None,
         (true, true) => Some(body.clone()),
         (true, false) => report(outcome, deadline, true),
     };
+    #[cfg_attr(not(feature = "probe"), allow(unused_mut))]
     let mut response = respond(StatusCode::SERVICE_UNAVAILABLE, Text::Owned(body), asked);
+    #[cfg(feature = "probe")]
     if let Some(failures) = failures {
         response.extensions_mut().insert(FailedChecks(failures));
     }

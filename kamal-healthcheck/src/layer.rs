@@ -115,7 +115,8 @@ impl HealthCheckLayer {
     /// ```
     pub fn try_with_path(path: impl Into<Cow<'static, str>>) -> Result<Self, InvalidPath> {
         HealthCheckPath::new(path.into()).map(|path| {
-            crate::path::answered_here(path.as_str());
+            #[cfg(feature = "probe")]
+            crate::probe::noted::answered_here(path.as_str());
             Self {
                 path,
                 readiness: None,

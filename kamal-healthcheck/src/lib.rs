@@ -40,9 +40,9 @@
 //! - [`HealthCheckLayer`] wraps any tower HTTP service (an axum `Router`, a hyper
 //!   or tonic service), for an app the attribute is not on; [`stop_signal`]
 //!   stops it on `docker stop`.
-//! - [`probe`](fn@probe) sends the served app, in-process, the request
-//!   kamal-proxy sends, and reports what answered and, when the deploy would
-//!   fail, why and what to do; [its page](mod@probe) has the verdicts.
+//! - `probe` (feature `probe`, for tests) sends the served app, in-process,
+//!   the request kamal-proxy sends, and reports what answered and, when the
+//!   deploy would fail, why and what to do; its page has the verdicts.
 //! - Readiness checks and a [`StartupGate`] make the answer mean "ready".
 //!
 //! # What the healthcheck answers
@@ -136,11 +136,19 @@
 //! The attribute sees one function and `HealthCheckLayer` what it wraps; what
 //! decides a deploy is the service `main` hands to `axum::serve`, with every
 //! layer added there, the prefix it is nested under and the path deploy.yml
-//! sets. [`probe`](fn@probe) sends that service kamal-proxy's request and
-//! reports what answered, in one line of a test:
+//! sets. `probe` sends that service kamal-proxy's request and reports what
+//! answered, in one line of a test:
 //! `kamal_healthcheck::probe(served()).await.assert_healthy()`. With the
-//! `deploy-yml` feature, [`deploy_probe!`] is the probe deploy.yml sets up (its
-//! path and timeout), so the test fails when the app and the file drift apart.
+//! `deploy-yml` feature too, `deploy_probe!` is the probe deploy.yml sets up
+//! (its path and timeout), so the test fails when the app and the file drift
+//! apart. Both are test-time facilities behind the `probe` feature, which a
+//! plain `cargo build` does not compile, as tokio keeps its test helpers
+//! behind `test-util`:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! kamal-healthcheck = { version = "0.1", features = ["probe"] }
+//! ```
 //!
 //! # Readiness
 //!
@@ -417,7 +425,8 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `deploy-yml` | off | the attribute's `deploy = ".."` and [`deploy_probe!`]: Kamal's config/deploy.yml read at compile time (adds yaml-rust2 to the macro's build) |
+//! | `probe` | off | [`probe()`](fn@probe), [`probe::Probe`] and `deploy_probe!`: the served app probed in-process as kamal-proxy probes it, for tests (`[dev-dependencies]`) |
+//! | `deploy-yml` | off | the attribute's `deploy = ".."` and, with `probe`, `deploy_probe!`: Kamal's config/deploy.yml read at compile time (adds yaml-rust2 to the macro's build) |
 //!
 //! The crate runs on tokio and writes its [log lines](#log-lines) through
 //! `tracing`, both already in every axum app's dependency tree.
@@ -444,6 +453,7 @@ mod log;
 mod message;
 mod outcome;
 mod path;
+#[cfg(feature = "probe")]
 pub mod probe;
 mod readiness;
 mod registry;
@@ -455,6 +465,7 @@ mod waiting;
 pub use gate::StartupGate;
 pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
+#[cfg(feature = "probe")]
 pub use probe::probe;
 pub use stop::{StopSignal, stop_signal};
 
@@ -553,7 +564,7 @@ pub use stop::{StopSignal, stop_signal};
 ///   function that builds the router, middleware added around the router
 ///   outside it (in `main`, or by a framework), a prefix it is nested under and
 ///   deploy.yml's path are invisible to it (on `main`, nothing is outside it). A
-///   test that [probes](fn@crate::probe) the served app catches each of these;
+///   test that probes the served app (`probe`, feature `probe`) catches each of these;
 ///   `HealthCheckLayer` around the whole app fixes them.
 /// - To find routes at the healthcheck path it reads a router's construction as
 ///   written: `let` bindings, reassignments, `if`/`match` branches, merges and
@@ -607,8 +618,8 @@ pub use stop::{StopSignal, stop_signal};
 #[doc(inline)]
 pub use kamal_healthcheck_macros::kamal_healthcheck;
 
-/// kamal-proxy's probe as Kamal's config/deploy.yml sets it (feature
-/// `deploy-yml`): a [`Probe`](probe::Probe) of `proxy.healthcheck.path` (Kamal's `/up` when
+/// kamal-proxy's probe as Kamal's config/deploy.yml sets it (features
+/// `probe` and `deploy-yml`): a [`Probe`](probe::Probe) of `proxy.healthcheck.path` (Kamal's `/up` when
 /// unset; role-level sections must agree) with `proxy.healthcheck.timeout` (5 s
 /// when unset), read at compile time from the file named relative to the crate's
 /// `Cargo.toml`. A test with it fails when the app and deploy.yml drift apart, and
@@ -628,6 +639,7 @@ pub use kamal_healthcheck_macros::kamal_healthcheck;
 /// # #[cfg(not(feature = "deploy-yml"))]
 /// # fn main() {}
 /// ```
+#[cfg(feature = "probe")]
 #[doc(inline)]
 pub use kamal_healthcheck_macros::deploy_probe;
 
@@ -641,7 +653,13 @@ pub mod __private {
         Connection, ListenerAddress, NotASocket, Served, ServedFuture,
     };
     pub use crate::expansion::stopping::{Shutdown, Stopping};
-    pub use crate::registry::serves;
+    #[cfg(feature = "probe")]
+    pub use crate::probe::noted::serves;
     pub use crate::stop::Running;
     pub use tower_layer::Layer;
+
+    /// Without the `probe` feature there is no one to note it for.
+    #[cfg(not(feature = "probe"))]
+    #[inline(always)]
+    pub fn serves(_path: &str) {}
 }

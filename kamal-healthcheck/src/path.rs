@@ -14,27 +14,6 @@ use crate::rules::path_problem;
 /// ```
 pub const DEFAULT_PATH: &str = crate::rules::DEFAULT_PATH;
 
-/// The paths other than [`DEFAULT_PATH`] that a healthcheck of this process
-/// answers (a layer's, an attribute's route), for [`probe`](fn@crate::probe) to
-/// find the one an app answers. Layers are made at start-up: a short list.
-static ANSWERED: std::sync::Mutex<Vec<Arc<str>>> = std::sync::Mutex::new(Vec::new());
-
-/// Notes that a healthcheck answers `path`.
-pub(crate) fn answered_here(path: &str) {
-    if path == DEFAULT_PATH {
-        return;
-    }
-    let mut answered = crate::outcome::lock(&ANSWERED);
-    if !answered.iter().any(|known| &**known == path) {
-        answered.push(path.into());
-    }
-}
-
-/// The paths noted by [`answered_here`], in the order they were first noted.
-pub(crate) fn answered_paths() -> Vec<Arc<str>> {
-    crate::outcome::lock(&ANSWERED).clone()
-}
-
 /// A validated healthcheck path. Cloning it never allocates, so neither does
 /// cloning the service that holds it (hyper and axum clone services per request).
 #[derive(Clone, Debug)]

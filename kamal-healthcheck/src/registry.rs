@@ -1,33 +1,12 @@
 //! What the healthchecks of this process note about themselves, for one
 //! another: the checks a router function's attribute offers to the
-//! attribute on the function that serves (on the same runtime), the paths at
-//! which a router function's attribute installed its route, and the paths a
-//! serving function's attribute answers around what it serves (for
-//! [`probe`](fn@crate::probe)'s report). Each is noted once, at start-up.
+//! attribute on the function that serves (on the same runtime), and the
+//! paths at which a router function's attribute installed its route. Each is
+//! noted once, at start-up.
 
 use std::sync::{Arc, Weak};
 
 use crate::readiness::Readiness;
-
-/// The paths `#[kamal_healthcheck]` on a function that serves answers in
-/// this process, around what it serves: noted when that function starts.
-static SERVED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
-/// Notes that the function that serves, now running, answers `path` ahead
-/// of everything it serves (for [`probe`](fn@crate::probe)'s report).
-pub fn serves(path: &str) {
-    let mut served = crate::outcome::lock(&SERVED);
-    if !served.iter().any(|known| known == path) {
-        served.push(path.to_owned());
-    }
-}
-
-/// Whether a function that serves with the attribute answers `path`.
-pub(crate) fn served_around(path: &str) -> bool {
-    crate::outcome::lock(&SERVED)
-        .iter()
-        .any(|known| known == path)
-}
 
 /// The tokio runtime the caller runs on, if any: what ties a router function's
 /// checks to the serving form that serves its router (each `#[tokio::test]`

@@ -21,7 +21,8 @@ use crate::readiness::Readiness;
 /// Runs once, when the router is built.
 #[track_caller]
 pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
-    crate::path::answered_here(path);
+    #[cfg(feature = "probe")]
+    crate::probe::noted::answered_here(path);
     crate::registry::route_installed(path);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
         Ok(router) => router,

@@ -120,6 +120,7 @@ use crate::answer::{Answered, FailedChecks};
 use crate::path::{DEFAULT_PATH, HealthCheckPath};
 use crate::rules::PROXY_TIMEOUT;
 
+pub(crate) mod noted;
 mod report;
 mod request;
 
@@ -176,7 +177,7 @@ where
     }
     // Nothing at `/up`: the path this app's healthcheck answers, if a
     // healthcheck of this process answers another one.
-    for path in crate::path::answered_paths() {
+    for path in noted::answered_paths() {
         let other = Probe::new().path(path.to_string()).send(&mut service).await;
         if other.answered || other.verdict != Verdict::NotFound {
             return other;
@@ -351,7 +352,7 @@ impl Probe {
             redirects: Vec::new(),
             location: None,
             detail: None,
-            served_around: crate::registry::served_around(self.path.as_str()),
+            served_around: noted::served_around(self.path.as_str()),
         };
         let mut redirects = Vec::new();
         let sent = Sent {
