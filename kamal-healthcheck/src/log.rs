@@ -200,6 +200,18 @@ impl Kamal {
     }
 }
 
+/// `items`, with `, ` between them.
+fn comma_separated(items: &[&str]) -> String {
+    let mut list = String::new();
+    for item in items {
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(item);
+    }
+    list
+}
+
 /// What the start-up line says: where kamal-proxy probes, or, for a role
 /// it does not serve, that the healthcheck answers there all the same.
 fn headline(at: &Listening<'_>) -> String {
@@ -244,7 +256,7 @@ pub(crate) fn listening(at: &Listening<'_>) {
             path = at.path,
             address = address.as_deref().unwrap_or("(not a socket)"),
             port = at.address.map(|address| address.port()),
-            checks = at.checks.join(", "),
+            checks = comma_separated(&at.checks),
             deadline_ms = at.deadline.map(millis),
             timeout_ms = millis(at.timeout),
             deploy_timeout_ms = millis(at.deploy_timeout),
@@ -431,12 +443,19 @@ pub(crate) fn never_probed(
     deploy_timeout: Duration,
 ) {
     let list = |listeners: &[std::net::SocketAddr]| {
-        let each: Vec<String> = listeners.iter().map(ToString::to_string).collect();
-        match each.as_slice() {
-            [] => "a socket that is not TCP".to_owned(),
-            [one] => one.clone(),
-            [first @ .., last] => format!("{} and {last}", first.join(", ")),
+        let mut list = String::new();
+        for (i, address) in listeners.iter().enumerate() {
+            let before = match i {
+                0 => "",
+                i if i + 1 == listeners.len() => " and ",
+                _ => ", ",
+            };
+            list.push_str(&format!("{before}{address}"));
         }
+        if list.is_empty() {
+            list.push_str("a socket that is not TCP");
+        }
+        list
     };
     let (port, listens) = match app_port {
         Some(port) => {

@@ -189,35 +189,33 @@ fn start(stop_timeout: Duration) {
         return;
     }
     drop(state);
-    let (ready, listens) = std::sync::mpsc::channel();
-    // Its lines go to the app's global subscriber, which `main` may install
-    // after its first statement.
-    let spawned = std::thread::Builder::new()
-        .name("kamal-healthcheck-stop".to_owned())
-        .spawn(move || listen(&ready));
-    let listening = spawned.is_ok() && listens.recv().unwrap_or(false);
-    if !listening {
+    if !listen() {
         crate::log::no_signals();
     }
 }
 
-/// The signal thread: a runtime of its own, so that it runs whatever the
-/// app's does. Says on `ready` whether it listens.
-fn listen(ready: &std::sync::mpsc::Sender<bool>) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// Listens for the signals on a runtime of the crate's own, driven by a
+/// thread of its own, so that they are received whatever the app's runtime
+/// is doing; `false` if it cannot. The listeners are made here, so that a
+/// signal that comes once this returns is received. The thread's lines go to
+/// the app's global subscriber, which `main` may install after its first
+/// statement.
+fn listen() -> bool {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build();
-    let Ok(runtime) = runtime else {
-        let _ = ready.send(false);
-        return;
+        .build()
+    else {
+        return false;
     };
-    runtime.block_on(async {
-        let Some(mut signals) = Signals::new() else {
-            let _ = ready.send(false);
-            return;
-        };
-        *crate::outcome::lock(&process().peek) = Signals::new();
-        let _ = ready.send(true);
+    let listening = {
+        let _entered = runtime.enter();
+        Signals::new().zip(Signals::new())
+    };
+    let Some((mut signals, peek)) = listening else {
+        return false;
+    };
+    *crate::outcome::lock(&process().peek) = Some(peek);
+    let watch = async move {
         let first = signals.recv().await;
         begin(first);
         let (began, first, returned, stop_timeout) = {
@@ -240,7 +238,11 @@ fn listen(ready: &std::sync::mpsc::Sender<bool>) {
         // The app had returned before the signal came: the process ends as
         // it would have without a handler.
         std::process::exit(if returned { 128 + first.number } else { 0 });
-    });
+    };
+    std::thread::Builder::new()
+        .name("kamal-healthcheck-stop".to_owned())
+        .spawn(move || runtime.block_on(watch))
+        .is_ok()
 }
 
 /// Begins the stop at `received`, unless it has begun: says so, and stops
