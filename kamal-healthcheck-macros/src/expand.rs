@@ -430,7 +430,7 @@ fn healthcheck_layer(plan: &Plan, readiness: &Readiness) -> TokenStream {
     let mut layer = quote!(#krate::HealthCheckLayer::with_path(#path));
     if let Some(timeout) = readiness.timeout {
         let millis = millis(timeout);
-        layer = quote!(#layer.timeout(::core::time::Duration::from_millis(#millis)));
+        layer = quote!(#layer.proxy_timeout(::core::time::Duration::from_millis(#millis)));
     }
     if let Some((span, deadline)) = readiness.deadline {
         let millis = millis(deadline);
@@ -446,7 +446,7 @@ fn healthcheck_layer(plan: &Plan, readiness: &Readiness) -> TokenStream {
         layer = quote!(#layer.error_details(#show));
     }
     if let Some(gate) = &readiness.gate {
-        layer = quote_spanned!(gate.span()=> #layer.gate(&(#gate)));
+        layer = quote_spanned!(gate.span()=> #layer.gate(#krate::StartupGate::clone(&(#gate))));
     }
     for check in &readiness.checks {
         let (name, future, captured) = (check.name.to_string(), &check.future, &check.captured);

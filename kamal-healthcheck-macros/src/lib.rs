@@ -41,7 +41,7 @@ pub fn kamal_healthcheck(
     attribute(args.into(), item.into()).into()
 }
 
-/// kamal-proxy's probe as config/deploy.yml sets it: a `kamal_healthcheck::probe::Probe`
+/// kamal-proxy's probe as config/deploy.yml sets it: a `kamal_healthcheck::Probe`
 /// of its healthcheck path and timeout, read at compile time. See the
 /// `kamal-healthcheck` crate.
 #[proc_macro]

@@ -23,7 +23,7 @@ pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, syn::Error> {
     let tracking = crate::expand::tracking(&deploy.files);
     Ok(quote::quote!({
         #tracking
-        ::kamal_healthcheck::probe::Probe::new().path(#path) #timeout
+        ::kamal_healthcheck::Probe::new().path(#path) #timeout
     }))
 }
 

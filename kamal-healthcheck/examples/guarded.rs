@@ -51,7 +51,7 @@ async fn main() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::app;
-    use kamal_healthcheck::probe::{Probe, Verdict};
+    use kamal_healthcheck::{Probe, Verdict};
 
     /// The one line that keeps a deploy from failing on the healthcheck.
     #[tokio::test]

@@ -96,7 +96,7 @@ pub(crate) struct Probing;
 
 /// Marks the healthcheck's answer to a [`Probing`] request, in the response's
 /// extensions: in-process only, never on the wire. A
-/// [`ProbeReport`](crate::probe::ProbeReport) tells by it whether the healthcheck
+/// `ProbeReport` tells by it whether the healthcheck
 /// answered the probe or something else did. Zero-sized, so inserting it
 /// allocates no box for the value.
 #[derive(Clone, Copy, Debug)]

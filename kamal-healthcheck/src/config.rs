@@ -97,7 +97,7 @@ impl Config {
             None => format!(
                 "give a `.deadline(..)` below {timeout:?} (Kamal's default timeout), or, when \
                  deploy.yml sets a longer `proxy: healthcheck: timeout:`, give it with \
-                 `.timeout(..)`"
+                 `.proxy_timeout(..)`"
             ),
         };
         Some(crate::message::message(

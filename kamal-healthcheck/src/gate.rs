@@ -16,7 +16,7 @@ use crate::path::HealthCheckPath;
 /// use kamal_healthcheck::{HealthCheckLayer, StartupGate};
 ///
 /// let gate = StartupGate::new();
-/// let layer = HealthCheckLayer::new().gate(&gate);
+/// let layer = HealthCheckLayer::new().gate(gate.clone());
 /// assert!(!gate.is_open());
 /// // ... run migrations, warm caches ...
 /// gate.open();

@@ -211,7 +211,7 @@ impl<M> HealthCheckLayer<M> {
     /// How long every check of a run may take (2 s unless set). A check still
     /// running then fails as timed out, so the answer comes before kamal-proxy
     /// gives up on the probe: the deadline must end before its
-    /// [`timeout`](Self::timeout).
+    /// [`proxy_timeout`](Self::proxy_timeout).
     ///
     /// ```
     /// use std::time::Duration;
@@ -233,10 +233,12 @@ impl<M> HealthCheckLayer<M> {
         self.configure(|config| config.deadline = deadline)
     }
 
-    /// kamal-proxy's healthcheck timeout for this deployment: `proxy:
-    /// healthcheck: timeout:` in Kamal's config/deploy.yml (5 s, Kamal's default,
-    /// unless set). Apps with slow checks raise it there; the check
-    /// [`deadline`](Self::deadline) must end before it.
+    /// Tells the layer kamal-proxy's healthcheck timeout for this deployment,
+    /// `proxy: healthcheck: timeout:` in Kamal's config/deploy.yml (5 s,
+    /// Kamal's default, unless set), which the check
+    /// [`deadline`](Self::deadline) must end before. Apps with slow checks
+    /// raise it there. The layer keeps no timeout of its own: the deadline
+    /// ends the checks.
     ///
     /// ```
     /// use std::time::Duration;
@@ -247,10 +249,10 @@ impl<M> HealthCheckLayer<M> {
     /// let layer = HealthCheckLayer::new()
     ///     .check("db", || async { Ok::<(), std::io::Error>(()) })
     ///     .deadline(Duration::from_secs(7))
-    ///     .timeout(Duration::from_secs(10));
+    ///     .proxy_timeout(Duration::from_secs(10));
     /// let app = layer.layer(axum::Router::<()>::new());
     /// ```
-    pub fn timeout(self, timeout: Duration) -> Self {
+    pub fn proxy_timeout(self, timeout: Duration) -> Self {
         self.configure(|config| config.timeout = Some(timeout))
     }
 
@@ -284,11 +286,11 @@ impl<M> HealthCheckLayer<M> {
     /// use kamal_healthcheck::{HealthCheckLayer, StartupGate};
     ///
     /// let gate = StartupGate::new();
-    /// let layer = HealthCheckLayer::new().gate(&gate);
+    /// let layer = HealthCheckLayer::new().gate(gate.clone());
     /// gate.open();
     /// ```
-    pub fn gate(self, gate: &StartupGate) -> Self {
-        self.configure(|config| config.gate = Some(gate.clone()))
+    pub fn gate(self, gate: StartupGate) -> Self {
+        self.configure(|config| config.gate = Some(gate))
     }
 
     /// Says, once the app's listener is bound, what kamal-proxy will probe and
@@ -414,7 +416,7 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
     type Service = HealthCheck<S, M>;
 
     /// Never panics: settings that cannot work (a check deadline that does
-    /// not end before kamal-proxy's [`timeout`](HealthCheckLayer::timeout))
+    /// not end before kamal-proxy's timeout, [`proxy_timeout`](HealthCheckLayer::proxy_timeout))
     /// make every probe's answer a `503` that names the problem, in the
     /// body's `deadline` line and in the log.
     fn layer(&self, inner: S) -> Self::Service {

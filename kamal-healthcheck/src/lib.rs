@@ -242,7 +242,7 @@
 //!     })
 //!     .deadline(Duration::from_secs(2))
 //!     .cache_for(Duration::from_secs(1))
-//!     .gate(&startup);
+//!     .gate(startup.clone());
 //! ```
 //!
 //! Deadlines are kept on tokio's clock: the crate runs on tokio, as axum does.
@@ -425,7 +425,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `probe` | off | [`probe()`](fn@probe), [`probe::Probe`] and `deploy_probe!`: the served app probed in-process as kamal-proxy probes it, for tests (`[dev-dependencies]`) |
+//! | `probe` | off | [`probe()`](probe()), [`Probe`], [`ProbeReport`], [`Verdict`], [`KAMAL_PEER`] and `deploy_probe!`: the served app probed in-process as kamal-proxy probes it, for tests (`[dev-dependencies]`) |
 //! | `deploy-yml` | off | the attribute's `deploy = ".."` and, with `probe`, `deploy_probe!`: Kamal's config/deploy.yml read at compile time (adds yaml-rust2 to the macro's build) |
 //!
 //! The crate runs on tokio and writes its [log lines](#log-lines) through
@@ -454,7 +454,7 @@ mod message;
 mod outcome;
 mod path;
 #[cfg(feature = "probe")]
-pub mod probe;
+mod probe;
 mod readiness;
 mod registry;
 mod rules;
@@ -466,7 +466,7 @@ pub use gate::StartupGate;
 pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
 #[cfg(feature = "probe")]
-pub use probe::probe;
+pub use probe::{KAMAL_PEER, Probe, ProbeReport, Verdict, probe};
 pub use stop::{StopSignal, stop_signal};
 
 /// Installs the healthcheck ahead of everything the annotated function adds:
@@ -619,7 +619,7 @@ pub use stop::{StopSignal, stop_signal};
 pub use kamal_healthcheck_macros::kamal_healthcheck;
 
 /// kamal-proxy's probe as Kamal's config/deploy.yml sets it (features
-/// `probe` and `deploy-yml`): a [`Probe`](probe::Probe) of `proxy.healthcheck.path` (Kamal's `/up` when
+/// `probe` and `deploy-yml`): a [`Probe`] of `proxy.healthcheck.path` (Kamal's `/up` when
 /// unset; role-level sections must agree) with `proxy.healthcheck.timeout` (5 s
 /// when unset), read at compile time from the file named relative to the crate's
 /// `Cargo.toml`. A test with it fails when the app and deploy.yml drift apart, and

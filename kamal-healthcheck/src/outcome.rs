@@ -51,7 +51,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// One line per failed check (`None` when all passed): the body of a `503`
 /// with `details` as configured, and with every error's text for an
-/// in-process [`ProbeReport`](crate::probe::ProbeReport).
+/// in-process `ProbeReport`.
 pub(crate) fn report(outcome: &Outcome, deadline: Duration, details: bool) -> Option<String> {
     if outcome.failures.is_empty() {
         return None;

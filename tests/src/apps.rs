@@ -90,7 +90,7 @@ pub fn layered_with_checks() -> HealthCheck<Router> {
     let gate = StartupGate::new();
     gate.open();
     HealthCheckLayer::new()
-        .gate(&gate)
+        .gate(gate.clone())
         .check("db", || async { Ok::<(), Infallible>(()) })
         .layer(bare())
 }

@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Body;
 use hyper::body::Incoming;
 use kamal_healthcheck::HealthCheckLayer;
-use kamal_healthcheck::probe::Verdict;
+use kamal_healthcheck::Verdict;
 use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request, serve_hyper};
 use tokio::net::TcpListener;
 use tonic_health::pb::HealthCheckRequest;

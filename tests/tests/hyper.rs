@@ -11,7 +11,7 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use kamal_healthcheck::HealthCheckLayer;
-use kamal_healthcheck::probe::Verdict;
+use kamal_healthcheck::Verdict;
 use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request, serve_hyper};
 use tower::Layer;
 

@@ -295,7 +295,7 @@ async fn the_start_up_gate_is_logged_when_it_first_turns_a_probe_away_and_when_i
     let (recorder, _guard) = recording();
     let gate = StartupGate::new();
     let layer = HealthCheckLayer::new()
-        .gate(&gate)
+        .gate(gate.clone())
         .check("db", || async { Ok::<(), String>(()) });
     let server = serve(layer.layer(app())).await;
     for _ in 0..3 {

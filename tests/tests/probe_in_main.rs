@@ -6,8 +6,8 @@
 //! (which the attribute refuses). Then the app is served and probed over TCP.
 
 use axum::{Router, routing::get};
+use kamal_healthcheck::ProbeReport;
 use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck::probe::ProbeReport;
 use kamal_healthcheck_tests::probe;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

@@ -12,7 +12,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
 use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck::probe::{KAMAL_PEER, Probe, Verdict};
+use kamal_healthcheck::{KAMAL_PEER, Probe, Verdict};
 use kamal_healthcheck_tests::probe;
 
 /// Private networks (and loopback, for this test over 127.0.0.1) only.
@@ -63,7 +63,7 @@ async fn in_process_the_report_names_the_missing_peer_and_the_line_to_add() {
     assert!(!text.contains("outermost"), "{text}");
     assert!(
         text.contains(
-            "`Probe::new().extension(axum::extract::ConnectInfo(kamal_healthcheck::probe::KAMAL_PEER)).send(app)`"
+            "`Probe::new().extension(axum::extract::ConnectInfo(kamal_healthcheck::KAMAL_PEER)).send(app)`"
         ),
         "{text}"
     );

@@ -184,7 +184,7 @@ async fn the_gate_keeps_the_answer_at_starting_until_opened() {
     let runs = Arc::new(AtomicUsize::new(0));
     let gate = StartupGate::new();
     let layer = HealthCheckLayer::new()
-        .gate(&gate)
+        .gate(gate.clone())
         .check("db", counted(&runs, Duration::from_millis(1)));
     let server = serve(layer.layer(app())).await;
 
@@ -218,7 +218,7 @@ async fn other_methods_are_refused_without_running_checks() {
 }
 
 /// The deadline is bounded by the deployment's timeout: Kamal's 5 s default, or
-/// the one given with `.timeout(..)`, in either order.
+/// the one given with `.proxy_timeout(..)`, in either order.
 /// A deadline that does not end before the timeout in force cannot work:
 /// applying the layer does not panic, and every probe gets a `503` that
 /// names the problem, in its `deadline` line and in the probe's report.
@@ -227,8 +227,7 @@ async fn the_deadline_must_end_before_the_timeout_in_force() {
     let with_check = || HealthCheckLayer::new().check("db", ok);
     let refused = |layer: HealthCheckLayer| async move {
         let report = kamal_healthcheck::probe(layer.layer(app())).await;
-        (report.verdict() == kamal_healthcheck::probe::Verdict::NotReady)
-            .then(|| report.to_string())
+        (report.verdict() == kamal_healthcheck::Verdict::NotReady).then(|| report.to_string())
     };
     let message = refused(with_check().deadline(Duration::from_secs(7)))
         .await
@@ -243,20 +242,30 @@ async fn the_deadline_must_end_before_the_timeout_in_force() {
     assert!(
         message.contains(
             "= help: give a `.deadline(..)` below 5s (Kamal's default timeout), or, when \
-             deploy.yml sets a longer `proxy: healthcheck: timeout:`, give it with `.timeout(..)`"
+             deploy.yml sets a longer `proxy: healthcheck: timeout:`, give it with `.proxy_timeout(..)`"
         ),
         "{message}"
     );
     let ten = Duration::from_secs(10);
     assert_eq!(
-        refused(with_check().deadline(Duration::from_secs(7)).timeout(ten)).await,
+        refused(
+            with_check()
+                .deadline(Duration::from_secs(7))
+                .proxy_timeout(ten)
+        )
+        .await,
         None
     );
     assert_eq!(
-        refused(with_check().timeout(ten).deadline(Duration::from_secs(7))).await,
+        refused(
+            with_check()
+                .proxy_timeout(ten)
+                .deadline(Duration::from_secs(7))
+        )
+        .await,
         None
     );
-    let message = refused(with_check().timeout(Duration::from_secs(2)))
+    let message = refused(with_check().proxy_timeout(Duration::from_secs(2)))
         .await
         .unwrap();
     assert!(
@@ -273,7 +282,7 @@ async fn the_deadline_must_end_before_the_timeout_in_force() {
     );
     // Without checks no deadline bounds anything.
     assert_eq!(
-        refused(HealthCheckLayer::new().timeout(Duration::from_secs(1))).await,
+        refused(HealthCheckLayer::new().proxy_timeout(Duration::from_secs(1))).await,
         None
     );
 }
@@ -352,7 +361,7 @@ fn a_runtime_without_timers_fails_the_probe_not_the_request() {
 #[tokio::test]
 async fn a_gate_without_checks() {
     let gate = StartupGate::new();
-    let server = serve(HealthCheckLayer::new().gate(&gate).layer(app())).await;
+    let server = serve(HealthCheckLayer::new().gate(gate.clone()).layer(app())).await;
     let response = probe(server.address, "GET", "/up").await;
     assert_eq!(
         (response.status, response.body.as_str()),

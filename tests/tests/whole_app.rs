@@ -13,10 +13,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use kamal_healthcheck::probe::{Probe, ProbeReport, Verdict};
 use kamal_healthcheck::{
     HealthCheckLayer, StartupGate, deploy_probe, kamal_healthcheck, probe as probe_app,
 };
+use kamal_healthcheck::{Probe, ProbeReport, Verdict};
 use kamal_healthcheck_tests::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -659,11 +659,11 @@ mod readme {
         app().layer(from_fn(allowed_hosts_only))
     }
 
-    /// The `text` block after `marker` in the docs of `probe`'s page.
+    /// The `text` block after `marker` in the docs of `probe`.
     fn readme_block(marker: &str) -> String {
         let docs: String = include_str!("../../kamal-healthcheck/src/probe/mod.rs")
             .lines()
-            .filter_map(|line| line.strip_prefix("//!"))
+            .filter_map(|line| line.strip_prefix("///"))
             .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
             .collect();
         let after = &docs[docs.find(marker).expect("the marker is on probe's page")..];
@@ -840,7 +840,7 @@ async fn private_networks_only(
 /// its request the address kamal-proxy's probe comes from, as the wire does.
 #[tokio::test]
 async fn a_peer_allow_list_sees_kamal_proxys_address() {
-    use kamal_healthcheck::probe::KAMAL_PEER;
+    use kamal_healthcheck::KAMAL_PEER;
 
     let served = app().layer(from_fn(private_networks_only));
     let without = probe_app(served.clone()).await;

@@ -9,8 +9,8 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
+use kamal_healthcheck::Probe;
 use kamal_healthcheck::deploy_probe;
-use kamal_healthcheck::probe::Probe;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 

@@ -1,110 +1,6 @@
-//! [`probe`]: the whole served app, probed in-process exactly as kamal-proxy
-//! probes the container, with a [`ProbeReport`] that names what answered and why
-//! a deploy would fail.
-//!
-//! ```
-//! use axum::http::{StatusCode, header::HOST};
-//! use axum::{Router, extract::Request, middleware, routing::get};
-//! use kamal_healthcheck::kamal_healthcheck;
-//! use kamal_healthcheck::probe::Verdict;
-//!
-//! #[kamal_healthcheck]
-//! fn app() -> Router {
-//!     Router::new().route("/", get(|| async { "home" }))
-//! }
-//!
-//! /// What `main` serves: the router inside a host allow-list added there.
-//! fn served() -> Router {
-//!     app().layer(middleware::from_fn(|request: Request, next: middleware::Next| async {
-//!         match request.headers().get(HOST) {
-//!             Some(host) if host == "example.com" => Ok(next.run(request).await),
-//!             _ => Err((StatusCode::BAD_REQUEST, "unknown host")),
-//!         }
-//!     }))
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let report = kamal_healthcheck::probe(served()).await;
-//! assert_eq!(report.verdict(), Verdict::HostCheck);
-//! # }
-//! ```
-//!
-//! In a test, `kamal_healthcheck::probe(served()).await.assert_healthy()` fails
-//! with the report's message (its [`Display`](std::fmt::Display)): what
-//! answered, why the deploy fails, and what to write instead:
-//!
-//! ```text
-//! kamal-proxy's probe (`GET /up`, plain HTTP, `Host: 7c7168a662c1:80`) was answered 400 Bad Request with "unknown host", not by the healthcheck
-//! = note: a host check, most likely, runs first, and kamal-proxy's probe carries the container's own address as `Host`, which no allow-list contains, so the probe never gets a 2xx and the deploy fails with "target failed to become healthy"
-//! = help: make the healthcheck the outermost layer of what is served: put `#[kamal_healthcheck]` on the function that calls `axum::serve` (such as `main`), or wrap the finished app last, `HealthCheckLayer::new().layer(app)`, right before `axum::serve`
-//! ```
-//!
-//! The attribute sees one function and `HealthCheckLayer` sees what it wraps;
-//! what decides a deploy is the service handed to `axum::serve`, with the
-//! middleware added in `main`, the prefixes it is nested under and the path
-//! deploy.yml sets. Probing that service in a test finds a deploy's failure
-//! before the build, the push and kamal-proxy's wait.
-//!
-//! # The request
-//!
-//! [`probe`] sends what kamal-proxy sends: `GET /up` (or the path the app's
-//! healthcheck answers, when nothing answers `/up`), HTTP/1.1, `Host:
-//! 7c7168a662c1:80` (the short container id and port Kamal registers),
-//! `User-Agent: kamal-proxy`, `Accept-Encoding: gzip`, no body. It follows
-//! redirects as kamal-proxy's Go client does (at most 10, on plain HTTP and the
-//! container's address), and gives up after kamal-proxy's timeout (5 s unless
-//! deploy.yml sets `proxy: healthcheck: timeout:`). [`Probe`] sets the path and
-//! the timeout by hand; [`deploy_probe!`](crate::deploy_probe) reads them from
-//! deploy.yml at compile time, so that a test fails when the app and the file
-//! drift apart.
-//!
-//! The probe's request asks the healthcheck, through a private request
-//! extension, to mark its answer in the response's extensions: in-process only,
-//! nothing on the wire, and nothing on normal requests or on kamal-proxy's real
-//! probes. A refusal the app compresses is asked again without gzip, to be
-//! quoted as it reads. An app that reads the peer's address (an allow-list of
-//! private networks, with axum's `ConnectInfo`) sees no connection in-process:
-//! give the request the address kamal-proxy's probe comes from,
-//! `Probe::new().extension(ConnectInfo(KAMAL_PEER))`.
-//!
-//! # Verdicts
-//!
-//! [`ProbeReport::verdict`] names the cause by class; the report's message
-//! says the rest (the status, the body it quotes, the `location` of a
-//! redirect, each failed check with its error):
-//!
-//! | [`Verdict`] | what answered the probe | the deploy |
-//! |---|---|---|
-//! | `Healthy` | the healthcheck, `2xx` | healthy |
-//! | `AnsweredByApp` | a route of the app's own at the path, `2xx` | healthy, but no readiness check ran, and nothing keeps middleware from blocking it later |
-//! | `AppRoute` | a route of the app's own at the path, not `2xx` (a `500` from a health route whose database is down), told apart from middleware ahead of every route by a second request, to a path no route has | fails: the fix is the route's, not to put the healthcheck in front of it, which would hide the failure |
-//! | `HttpsRedirect` | a redirect to `https://` ahead of the healthcheck | fails |
-//! | `OtherRedirect` | a redirect to another host or an unusable location, or more than 10 | fails |
-//! | `HostCheck` | `400`, `403` or `421` ahead of the healthcheck: a host allow-list | fails |
-//! | `Auth` | `401`, or `403` with `www-authenticate`: authentication | fails |
-//! | `RateLimit` | `429`: a rate limit | fails |
-//! | `NotFound` | `404`: a nest prefix, a path deploy.yml does not set, no healthcheck | fails |
-//! | `NotReady` | the healthcheck's `503`: readiness checks failed (each check's error, which the body hides, is in the report) | fails until they pass |
-//! | `Starting` | the healthcheck's `503 starting`: the start-up gate is closed | fails until it opens |
-//! | `TimedOut` | no answer within the timeout: a middleware waiting on a full pool or limit, or one that blocks its thread (an answer that comes after the timeout is a timeout, as for kamal-proxy) | fails |
-//! | `Error`, `Panicked` | the service returned an error, or panicked | fails |
-//! | `OtherStatus` | any other status, not from the healthcheck | fails |
-//!
-//! # In `main`
-//!
-//! [`ProbeReport::ensure_reachable`] lets the app refuse to start when
-//! kamal-proxy could never reach the healthcheck; a `503` from the healthcheck
-//! itself (still starting, a database not up yet) is not such a failure.
-//!
-//! # Limits
-//!
-//! The probe's request body is an empty `String`, which axum's `Router`,
-//! `HealthCheckLayer`, tower-http's middleware and tonic's `Routes` accept; a
-//! service fixed to one body type is probed through
-//! `.map_request(|request: Request<String>| request.map(Body::new))`. A hyper
-//! service written for `Request<Incoming>` cannot be called in-process by
-//! anyone (hyper cannot make that body): write it generic over the body.
+//! `probe`: the whole served app, probed in-process exactly as kamal-proxy
+//! probes the container, with a [`ProbeReport`] that names what answered and
+//! why a deploy would fail (feature `probe`). Its items are the crate root's.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -148,7 +44,7 @@ pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
 ///
 /// Give it the service the app serves, exactly as `main` hands it to
 /// `axum::serve`, with every layer added there; what it reports when that
-/// fails is on [the module's page](self):
+/// fails is below:
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -156,7 +52,7 @@ pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
 ///
 /// #[kamal_healthcheck]
 /// fn app() -> Router {
-///     Router::new().route("/", get(|| async { "home" }))
+///    Router::new().route("/", get(|| async { "home" }))
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -165,6 +61,114 @@ pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
 /// kamal_healthcheck::probe(app()).await.assert_healthy();
 /// # }
 /// ```
+///
+/// [`probe`]: the whole served app, probed in-process exactly as kamal-proxy
+/// probes the container, with a [`ProbeReport`] that names what answered and why
+/// a deploy would fail.
+///
+/// ```
+/// use axum::http::{StatusCode, header::HOST};
+/// use axum::{Router, extract::Request, middleware, routing::get};
+/// use kamal_healthcheck::kamal_healthcheck;
+/// use kamal_healthcheck::Verdict;
+///
+/// #[kamal_healthcheck]
+/// fn app() -> Router {
+///     Router::new().route("/", get(|| async { "home" }))
+/// }
+///
+/// /// What `main` serves: the router inside a host allow-list added there.
+/// fn served() -> Router {
+///     app().layer(middleware::from_fn(|request: Request, next: middleware::Next| async {
+///         match request.headers().get(HOST) {
+///             Some(host) if host == "example.com" => Ok(next.run(request).await),
+///             _ => Err((StatusCode::BAD_REQUEST, "unknown host")),
+///         }
+///     }))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let report = kamal_healthcheck::probe(served()).await;
+/// assert_eq!(report.verdict(), Verdict::HostCheck);
+/// # }
+/// ```
+///
+/// In a test, `kamal_healthcheck::probe(served()).await.assert_healthy()` fails
+/// with the report's message (its [`Display`](std::fmt::Display)): what
+/// answered, why the deploy fails, and what to write instead:
+///
+/// ```text
+/// kamal-proxy's probe (`GET /up`, plain HTTP, `Host: 7c7168a662c1:80`) was answered 400 Bad Request with "unknown host", not by the healthcheck
+/// = note: a host check, most likely, runs first, and kamal-proxy's probe carries the container's own address as `Host`, which no allow-list contains, so the probe never gets a 2xx and the deploy fails with "target failed to become healthy"
+/// = help: make the healthcheck the outermost layer of what is served: put `#[kamal_healthcheck]` on the function that calls `axum::serve` (such as `main`), or wrap the finished app last, `HealthCheckLayer::new().layer(app)`, right before `axum::serve`
+/// ```
+///
+/// The attribute sees one function and `HealthCheckLayer` sees what it wraps;
+/// what decides a deploy is the service handed to `axum::serve`, with the
+/// middleware added in `main`, the prefixes it is nested under and the path
+/// deploy.yml sets. Probing that service in a test finds a deploy's failure
+/// before the build, the push and kamal-proxy's wait.
+///
+/// # The request
+///
+/// `probe` sends what kamal-proxy sends: `GET /up` (or the path the app's
+/// healthcheck answers, when nothing answers `/up`), HTTP/1.1, `Host:
+/// 7c7168a662c1:80` (the short container id and port Kamal registers),
+/// `User-Agent: kamal-proxy`, `Accept-Encoding: gzip`, no body. It follows
+/// redirects as kamal-proxy's Go client does (at most 10, on plain HTTP and the
+/// container's address), and gives up after kamal-proxy's timeout (5 s unless
+/// deploy.yml sets `proxy: healthcheck: timeout:`). [`Probe`] sets the path and
+/// the timeout by hand; [`deploy_probe!`](crate::deploy_probe) reads them from
+/// deploy.yml at compile time, so that a test fails when the app and the file
+/// drift apart.
+///
+/// The probe's request asks the healthcheck, through a private request
+/// extension, to mark its answer in the response's extensions: in-process only,
+/// nothing on the wire, and nothing on normal requests or on kamal-proxy's real
+/// probes. A refusal the app compresses is asked again without gzip, to be
+/// quoted as it reads. An app that reads the peer's address (an allow-list of
+/// private networks, with axum's `ConnectInfo`) sees no connection in-process:
+/// give the request the address kamal-proxy's probe comes from,
+/// `Probe::new().extension(ConnectInfo(KAMAL_PEER))`.
+///
+/// # Verdicts
+///
+/// [`ProbeReport::verdict`] names the cause by class; the report's message
+/// says the rest (the status, the body it quotes, the `location` of a
+/// redirect, each failed check with its error):
+///
+/// | [`Verdict`] | what answered the probe | the deploy |
+/// |---|---|---|
+/// | `Healthy` | the healthcheck, `2xx` | healthy |
+/// | `AnsweredByApp` | a route of the app's own at the path, `2xx` | healthy, but no readiness check ran, and nothing keeps middleware from blocking it later |
+/// | `AppRoute` | a route of the app's own at the path, not `2xx` (a `500` from a health route whose database is down), told apart from middleware ahead of every route by a second request, to a path no route has | fails: the fix is the route's, not to put the healthcheck in front of it, which would hide the failure |
+/// | `HttpsRedirect` | a redirect to `https://` ahead of the healthcheck | fails |
+/// | `OtherRedirect` | a redirect to another host or an unusable location, or more than 10 | fails |
+/// | `HostCheck` | `400`, `403` or `421` ahead of the healthcheck: a host allow-list | fails |
+/// | `Auth` | `401`, or `403` with `www-authenticate`: authentication | fails |
+/// | `RateLimit` | `429`: a rate limit | fails |
+/// | `NotFound` | `404`: a nest prefix, a path deploy.yml does not set, no healthcheck | fails |
+/// | `NotReady` | the healthcheck's `503`: readiness checks failed (each check's error, which the body hides, is in the report) | fails until they pass |
+/// | `Starting` | the healthcheck's `503 starting`: the start-up gate is closed | fails until it opens |
+/// | `TimedOut` | no answer within the timeout: a middleware waiting on a full pool or limit, or one that blocks its thread (an answer that comes after the timeout is a timeout, as for kamal-proxy) | fails |
+/// | `Error`, `Panicked` | the service returned an error, or panicked | fails |
+/// | `OtherStatus` | any other status, not from the healthcheck | fails |
+///
+/// # In `main`
+///
+/// [`ProbeReport::ensure_reachable`] lets the app refuse to start when
+/// kamal-proxy could never reach the healthcheck; a `503` from the healthcheck
+/// itself (still starting, a database not up yet) is not such a failure.
+///
+/// # Limits
+///
+/// The probe's request body is an empty `String`, which axum's `Router`,
+/// `HealthCheckLayer`, tower-http's middleware and tonic's `Routes` accept; a
+/// service fixed to one body type is probed through
+/// `.map_request(|request: Request<String>| request.map(Body::new))`. A hyper
+/// service written for `Request<Incoming>` cannot be called in-process by
+/// anyone (hyper cannot make that body): write it generic over the body.
 pub async fn probe<S, ResBody>(mut service: S) -> ProbeReport
 where
     S: Service<Request<String>, Response = Response<ResBody>>,
@@ -201,7 +205,7 @@ where
 /// use std::time::Duration;
 /// use axum::Router;
 /// use kamal_healthcheck::HealthCheckLayer;
-/// use kamal_healthcheck::probe::Probe;
+/// use kamal_healthcheck::Probe;
 /// use tower::Layer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -227,7 +231,7 @@ impl Probe {
     /// kamal-proxy's probe with Kamal's defaults: `GET /up`, 5-second timeout.
     ///
     /// ```
-    /// let probe = kamal_healthcheck::probe::Probe::new();
+    /// let probe = kamal_healthcheck::Probe::new();
     /// assert_eq!(probe.get_path(), "/up");
     /// assert_eq!(probe.get_timeout(), std::time::Duration::from_secs(5));
     /// ```
@@ -242,7 +246,7 @@ impl Probe {
     /// Probes `path`: `proxy: healthcheck: path:` of config/deploy.yml.
     ///
     /// ```
-    /// let probe = kamal_healthcheck::probe::Probe::new().path("/healthz");
+    /// let probe = kamal_healthcheck::Probe::new().path("/healthz");
     /// assert_eq!(probe.get_path(), "/healthz");
     /// ```
     ///
@@ -265,7 +269,7 @@ impl Probe {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let probe = kamal_healthcheck::probe::Probe::new().timeout(Duration::from_secs(10));
+    /// let probe = kamal_healthcheck::Probe::new().timeout(Duration::from_secs(10));
     /// assert_eq!(probe.get_timeout(), Duration::from_secs(10));
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -282,7 +286,7 @@ impl Probe {
     ///
     /// ```
     /// use axum::extract::ConnectInfo;
-    /// use kamal_healthcheck::probe::{KAMAL_PEER, Probe};
+    /// use kamal_healthcheck::{KAMAL_PEER, Probe};
     ///
     /// let probe = Probe::new().extension(ConnectInfo(KAMAL_PEER));
     /// ```
@@ -294,7 +298,7 @@ impl Probe {
     /// The path probed.
     ///
     /// ```
-    /// assert_eq!(kamal_healthcheck::probe::Probe::default().get_path(), "/up");
+    /// assert_eq!(kamal_healthcheck::Probe::default().get_path(), "/up");
     /// ```
     pub fn get_path(&self) -> &str {
         self.path.as_str()
@@ -305,7 +309,7 @@ impl Probe {
     /// ```
     /// use std::time::Duration;
     ///
-    /// assert_eq!(kamal_healthcheck::probe::Probe::default().get_timeout(), Duration::from_secs(5));
+    /// assert_eq!(kamal_healthcheck::Probe::default().get_timeout(), Duration::from_secs(5));
     /// ```
     pub fn get_timeout(&self) -> Duration {
         self.timeout
@@ -322,7 +326,7 @@ impl Probe {
     ///
     /// ```
     /// use axum::Router;
-    /// use kamal_healthcheck::probe::{Probe, Verdict};
+    /// use kamal_healthcheck::{Probe, Verdict};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {

@@ -46,7 +46,7 @@ pub(super) fn classify(
 ///
 /// ```
 /// use axum::{Router, routing::get};
-/// use kamal_healthcheck::probe::Verdict;
+/// use kamal_healthcheck::Verdict;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -148,7 +148,7 @@ impl ProbeReport {
     ///
     /// ```
     /// use kamal_healthcheck::HealthCheckLayer;
-    /// use kamal_healthcheck::probe::Verdict;
+    /// use kamal_healthcheck::Verdict;
     /// use tower::Layer;
     ///
     /// # #[tokio::main(flavor = "current_thread")]
@@ -235,7 +235,7 @@ impl ProbeReport {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
     /// let gate = StartupGate::new();
-    /// let app = HealthCheckLayer::new().gate(&gate).layer(axum::Router::new());
+    /// let app = HealthCheckLayer::new().gate(gate.clone()).layer(axum::Router::new());
     /// let report = kamal_healthcheck::probe(app).await;
     /// assert!(!report.is_healthy()); // 503 starting
     /// assert!(report.ensure_reachable().is_ok());
@@ -495,7 +495,7 @@ impl ProbeReport {
                     .to_owned(),
                 Some(
                     "give the probe kamal-proxy's address: \
-                     `Probe::new().extension(axum::extract::ConnectInfo(kamal_healthcheck::probe::KAMAL_PEER)).send(app)`"
+                     `Probe::new().extension(axum::extract::ConnectInfo(kamal_healthcheck::KAMAL_PEER)).send(app)`"
                         .to_owned(),
                 ),
             ),
