@@ -238,8 +238,9 @@ fn of_kind(samples: &[(Sample, String)], kind: Sample) -> Vec<String> {
         .collect()
 }
 
-/// The README's test: the attribute on a router nested under a prefix,
-/// probed as `main` serves it.
+/// The README's test: the attribute on a router, probed as `main` serves
+/// it, which passes; and the report when the router is nested under a
+/// prefix, which the README shows.
 #[kamal_healthcheck]
 fn api() -> Router {
     Router::new().route("/orders", get(|| async { "[]" }))
@@ -255,7 +256,7 @@ async fn the_readme_report_is_what_probe_says() {
     for line in [
         "#[kamal_healthcheck]\nfn api() -> Router {",
         "Router::new().route(\"/orders\", get(|| async { \"[]\" }))",
-        "let served = Router::new().nest(\"/api\", api());",
+        "let served = Router::new().merge(api());",
         "kamal_healthcheck::probe(served).await.assert_healthy();",
     ] {
         assert!(
@@ -264,6 +265,12 @@ async fn the_readme_report_is_what_probe_says() {
             test.text
         );
     }
+    // The test as the README writes it passes.
+    kamal_healthcheck::probe(Router::new().merge(api()))
+        .await
+        .assert_healthy();
+    // Nested under a prefix, as the README says next.
+    assert!(README.contains("`Router::new().nest(\"/api\", api())`"));
     let served = Router::new().nest("/api", api());
     let report = kamal_healthcheck::probe(served.clone()).await;
     assert_eq!(

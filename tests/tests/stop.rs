@@ -137,6 +137,15 @@ impl App {
         false
     }
 
+    /// The app, once it has exited within `within`; else a panic with its
+    /// log, saying how long after `after` it still ran.
+    fn exited(self, within: Duration, after: &str) -> App {
+        if !self.exits_within(within) {
+            self.fail(&format!("still running {within:?} after {after}"));
+        }
+        self
+    }
+
     /// Panics with `message` and the app's log so far.
     fn fail(mut self, message: &str) -> ! {
         let _ = Command::new("kill")
@@ -209,9 +218,7 @@ fn stopped_by(mode: &str, signal: &str) -> Option<(String, Duration)> {
     let app = App::start(mode)?;
     let sent = Instant::now();
     app.signal(signal);
-    if !app.exits_within(Duration::from_millis(500)) {
-        app.fail(&format!("still running 0.5 s after SIG{signal}"));
-    }
+    let app = app.exited(Duration::from_millis(500), "the signal");
     let took = sent.elapsed();
     app.line("returned");
     Some((app.finish(), took))
@@ -272,9 +279,7 @@ fn cut_at_the_deadline(mode: &str, path: &str) -> Option<(String, std::io::Resul
     app.line(&format!("{} started", &path[1..]));
     let sent = Instant::now();
     app.signal("TERM");
-    if !app.exits_within(Duration::from_millis(1800)) {
-        app.fail("not cut before SIGKILL");
-    }
+    let app = app.exited(Duration::from_millis(1800), "the signal");
     let took = sent.elapsed();
     assert!(
         took >= Duration::from_millis(950),
@@ -307,9 +312,7 @@ fn a_second_signal_cuts_at_once() {
     app.signal("TERM");
     let log_line = Instant::now();
     app.signal("INT");
-    if !app.exits_within(Duration::from_millis(500)) {
-        app.fail("the second signal did not cut");
-    }
+    let app = app.exited(Duration::from_millis(500), "the signal");
     assert!(log_line.elapsed() < Duration::from_millis(900));
     drop(response);
     let log = app.finish();
@@ -392,9 +395,7 @@ fn under_kamal_the_stop_line_names_docker_stop_s_sigkill() {
     };
     let app = app.serving();
     app.signal("TERM");
-    if !app.exits_within(Duration::from_millis(500)) {
-        app.fail("still running 0.5 s after SIGTERM");
-    }
+    let app = app.exited(Duration::from_millis(500), "the signal");
     let log = app.finish();
     let begins = logged(&log, "SIGTERM received");
     assert!(
@@ -415,11 +416,10 @@ fn axum_s_documented_shutdown_with_cleanup_runs_to_its_end_every_time() {
                 return;
             };
             app.signal("TERM");
-            if !app.exits_within(Duration::from_millis(500)) {
-                app.fail(&format!(
-                    "{mode}, run {run}: still running 0.5 s after SIGTERM"
-                ));
-            }
+            let app = app.exited(
+                Duration::from_millis(500),
+                &format!("SIGTERM ({mode}, run {run})"),
+            );
             app.line("worker stopped");
             let log = app.finish();
             if mode == "documented" {
@@ -457,9 +457,7 @@ fn a_sigterm_during_long_work_before_serving_ends_the_process_at_the_deadline() 
     app.line("migrating");
     let sent = Instant::now();
     app.signal("TERM");
-    if !app.exits_within(Duration::from_millis(1800)) {
-        app.fail("still running 1.8 s after SIGTERM");
-    }
+    let app = app.exited(Duration::from_millis(1800), "the signal");
     assert!(sent.elapsed() >= Duration::from_millis(950));
     let log = app.finish();
     logged(&log, "SIGTERM received");
@@ -481,9 +479,7 @@ fn a_sigterm_during_short_work_before_serving_stops_the_server_as_it_starts() {
     let sent = Instant::now();
     app.signal("TERM");
     app.line("listening on");
-    if !app.exits_within(Duration::from_millis(900)) {
-        app.fail("still running 0.9 s after SIGTERM");
-    }
+    let app = app.exited(Duration::from_millis(900), "the signal");
     assert!(
         sent.elapsed() < Duration::from_millis(950),
         "cut, not stopped"
@@ -506,9 +502,7 @@ fn a_function_that_awaits_something_else_is_ended_at_the_deadline() {
         };
         let sent = Instant::now();
         app.signal("TERM");
-        if !app.exits_within(Duration::from_millis(1800)) {
-            app.fail(&format!("{mode}: still running 1.8 s after SIGTERM"));
-        }
+        let app = app.exited(Duration::from_millis(1800), &format!("SIGTERM ({mode})"));
         assert!(sent.elapsed() >= Duration::from_millis(950), "{mode}");
         let log = app.finish();
         let stopped = logged(&log, "the app has stopped at the deadline");
@@ -542,9 +536,7 @@ fn a_panic_in_the_app_s_own_shutdown_future_still_drains() {
     app.signal("TERM");
     let response = response.join().unwrap().expect("answered");
     assert!(response.ends_with("slow"), "{response}");
-    if !app.exits_within(Duration::from_secs(1)) {
-        app.fail("still running 1 s after SIGTERM");
-    }
+    let app = app.exited(Duration::from_secs(1), "the signal");
     app.line("returned");
     let log = app.finish();
     assert!(log.contains("the cleanup failed"), "{log}");
@@ -566,9 +558,7 @@ fn a_signal_after_the_app_has_returned_ends_the_process() {
             app.signal("TERM");
         }
         let within = if second { 500 } else { 1800 };
-        if !app.exits_within(Duration::from_millis(within)) {
-            app.fail(&format!("still running {within} ms after SIGINT"));
-        }
+        let app = app.exited(Duration::from_millis(within), "SIGINT");
         app.finish_with(130);
     }
 }
@@ -608,9 +598,10 @@ fn each_container_stops_with_its_role_s_and_destination_s_timeout() {
         };
         let app = app.serving();
         app.signal("TERM");
-        if !app.exits_within(Duration::from_millis(500)) {
-            app.fail(&format!("{container}: still running 0.5 s after SIGTERM"));
-        }
+        let app = app.exited(
+            Duration::from_millis(500),
+            &format!("SIGTERM ({container})"),
+        );
         let log = app.finish();
         let begins = logged(&log, "SIGTERM received");
         let said = format!(
