@@ -365,44 +365,19 @@ pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Durati
 }
 
 /// The app has stopped, `elapsed` after the stop began: by itself, or cut
-/// (`Some`) at the deadline or by a second signal, with what was still
-/// running. One `INFO`.
-pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, crate::stop::StillRunning)>) {
-    use crate::stop::StillRunning;
+/// (`Some`) at the deadline or by a second signal (`why`), with what was
+/// still running and the connections cut. One `INFO`.
+pub(crate) fn stopped(elapsed: Duration, cut: Option<(&str, &str, usize)>) {
     let message = match cut {
         None => format!("the app has stopped, {elapsed:?} after the signal"),
-        Some((why, running)) => {
-            let what = match running {
-                StillRunning::Connections(busy) => format!(
-                    "cutting {busy} connection{s} with a request still running",
-                    s = if busy == 1 { "" } else { "s" }
-                ),
-                StillRunning::Servers(servers) => format!(
-                    "cutting {servers} server{s} still draining",
-                    s = if servers == 1 { "" } else { "s" }
-                ),
-                StillRunning::NotServing(function) => {
-                    format!("`{function}` had not begun to serve")
-                }
-                StillRunning::Function(function) => format!(
-                    "`{function}` had not returned: its servers have stopped, and it awaits \
-                     something else"
-                ),
-                StillRunning::Process => "the app had returned, but the process was still \
-                     running: work on tokio's blocking pool (`spawn_blocking`) or a thread of \
-                     the app's"
-                    .to_owned(),
-            };
-            format!("the app has stopped at {why}, {elapsed:?} after the signal; {what}")
+        Some((why, running, _)) => {
+            format!("the app has stopped at {why}, {elapsed:?} after the signal; {running}")
         }
     };
     tracing::info!(
         target: "kamal_healthcheck",
         elapsed_ms = millis(elapsed),
-        cut = match cut {
-            Some((_, StillRunning::Connections(busy))) => busy,
-            _ => 0,
-        },
+        cut = cut.map_or(0, |(_, _, connections)| connections),
         "{message}"
     );
 }

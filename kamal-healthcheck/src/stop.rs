@@ -234,7 +234,11 @@ fn listen() -> bool {
             sleep.as_mut().poll(cx).map(|()| "the deadline")
         })
         .await;
-        crate::log::stopped(began.elapsed(), Some((why, still_running())));
+        let running = still_running();
+        crate::log::stopped(
+            began.elapsed(),
+            Some((why, &running.to_string(), running.connections())),
+        );
         // The app had returned before the signal came: the process ends as
         // it would have without a handler.
         std::process::exit(if returned { 128 + first.number } else { 0 });
@@ -290,7 +294,7 @@ pub(crate) fn peek() {
 
 /// What still runs when the stop cuts it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum StillRunning {
+enum StillRunning {
     /// Connections with a request still running.
     Connections(usize),
     /// Servers still draining, with no connection open.
@@ -303,6 +307,42 @@ pub(crate) enum StillRunning {
     /// Nothing the stop knows of: work on tokio's blocking pool, or a thread
     /// of the app's.
     Process,
+}
+
+impl StillRunning {
+    /// The connections cut.
+    fn connections(self) -> usize {
+        match self {
+            Self::Connections(busy) => busy,
+            _ => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for StillRunning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        match *self {
+            Self::Connections(busy) => write!(
+                f,
+                "cutting {busy} connection{} with a request still running",
+                s(busy)
+            ),
+            Self::Servers(servers) => {
+                write!(f, "cutting {servers} server{} still draining", s(servers))
+            }
+            Self::NotServing(function) => write!(f, "`{function}` had not begun to serve"),
+            Self::Function(function) => write!(
+                f,
+                "`{function}` had not returned: its servers have stopped, and it awaits \
+                 something else"
+            ),
+            Self::Process => f.write_str(
+                "the app had returned, but the process was still running: work on tokio's \
+                 blocking pool (`spawn_blocking`) or a thread of the app's",
+            ),
+        }
+    }
 }
 
 fn still_running() -> StillRunning {
