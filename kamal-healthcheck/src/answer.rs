@@ -49,11 +49,27 @@ struct Asked {
     /// Whether kamal-proxy sent it: only its probes count for the watch of
     /// the deploy (a Docker `HEALTHCHECK` or a local curl are not it).
     proxy: bool,
+    /// Whether the attribute's route answers it (not a layer).
+    route: bool,
+}
+
+/// Who answers a request for the healthcheck path.
+#[derive(Clone, Copy)]
+pub(crate) enum By {
+    /// A `HealthCheckLayer`'s service, placed by hand or by the attribute on
+    /// the function that serves.
+    Layer,
+    /// The route the attribute on a router function installs.
+    Route,
 }
 
 /// Answers a request for the healthcheck path, running the readiness checks if
 /// there are any (only for `GET` and `HEAD`).
-pub(crate) fn begin<B, R>(request: &Request<R>, readiness: Option<&Arc<Readiness>>) -> Answering<B>
+pub(crate) fn begin<B, R>(
+    request: &Request<R>,
+    readiness: Option<&Arc<Readiness>>,
+    by: By,
+) -> Answering<B>
 where
     B: From<&'static str> + From<String>,
 {
@@ -66,6 +82,7 @@ where
         // A marked request is the process's own (`probe`, the start-up
         // question), not kamal-proxy's.
         proxy: !mark && crate::waiting::from_proxy(request),
+        route: matches!(by, By::Route),
     };
     if asked.proxy {
         crate::waiting::probed();
@@ -115,8 +132,17 @@ pub(crate) struct FailedChecks(pub(crate) String);
 fn mark<B>(response: &mut Response<B>, asked: Asked) {
     if asked.mark {
         response.extensions_mut().insert(Answered);
+        if asked.route {
+            response.extensions_mut().insert(AnsweredByRoute);
+        }
     }
 }
+
+/// Beside [`Answered`], when the attribute's route on a router function
+/// answered: the start-up question tells it from a `HealthCheckLayer` placed
+/// by hand inside what is served.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AnsweredByRoute;
 
 /// The answer to a `GET` (or, without its body, a `HEAD`): `content-length` is
 /// always the `GET` body's, so a `HEAD` answer says what its `GET` twin carries.
@@ -232,7 +258,11 @@ mod tests {
     fn parts(method: Method) -> (StatusCode, Vec<(String, String)>, String) {
         let Answering {
             state: State::Ready(Some(response)),
-        } = begin::<String, ()>(&Request::builder().method(method).body(()).unwrap(), None)
+        } = begin::<String, ()>(
+            &Request::builder().method(method).body(()).unwrap(),
+            None,
+            By::Layer,
+        )
         else {
             panic!("no checks: the answer is ready at once");
         };
@@ -282,7 +312,7 @@ mod tests {
         let answer = |request: Request<()>| {
             let Answering {
                 state: State::Ready(Some(response)),
-            } = begin::<String, ()>(&request, None)
+            } = begin::<String, ()>(&request, None, By::Layer)
             else {
                 panic!("no checks: the answer is ready at once");
             };

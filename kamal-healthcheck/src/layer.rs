@@ -12,7 +12,7 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::answer::begin;
+use crate::answer::{By, begin};
 use crate::body::{AnyBody, BodyMode, SameBody};
 use crate::config::Config;
 use crate::future::{Kind, Other, ResponseFuture, defer};
@@ -613,7 +613,7 @@ where
         if request.uri().path() == self.path.as_str() {
             ResponseFuture {
                 kind: Kind::Other {
-                    other: Other::Answer(begin(&request, self.readiness.as_ref())),
+                    other: Other::Answer(begin(&request, self.readiness.as_ref(), By::Layer)),
                 },
                 mode: PhantomData,
             }

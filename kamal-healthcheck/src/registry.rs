@@ -1,7 +1,6 @@
 //! What the healthchecks of this process note about themselves, for one
 //! another: the checks a router function's attribute offers to the
-//! attribute on the function that serves (on the same runtime), and the
-//! paths at which a router function's attribute installed its route. Each is
+//! attribute on the function that serves (on the same runtime). Each is
 //! noted once, at start-up.
 
 use std::sync::{Arc, Weak};
@@ -109,23 +108,4 @@ pub(crate) fn pair(path: &str) -> Pairing {
         offers: offers.len(),
         servings,
     }
-}
-
-/// The paths at which the attribute on a router function installed its
-/// route, in this process: that route inside an app the attribute on the
-/// function that serves is around is the attribute's own, not a layer placed
-/// by hand (see `serving::ask_own_route`).
-static ROUTED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-
-/// Notes the route the attribute on a router function installed at `path`.
-pub(crate) fn route_installed(path: &'static str) {
-    let mut routed = crate::outcome::lock(&ROUTED);
-    if !routed.contains(&path) {
-        routed.push(path);
-    }
-}
-
-/// Whether the attribute on a router function installed its route at `path`.
-pub(crate) fn routed(path: &str) -> bool {
-    crate::outcome::lock(&ROUTED).contains(&path)
 }

@@ -12,7 +12,7 @@ use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use tower_service::Service;
 
-use crate::answer::{Answering, begin};
+use crate::answer::{Answering, By, begin};
 use crate::layer::HealthCheckLayer;
 use crate::readiness::Readiness;
 
@@ -23,7 +23,6 @@ use crate::readiness::Readiness;
 pub fn install<R>(path: &'static str, add: impl FnOnce() -> R) -> R {
     #[cfg(feature = "probe")]
     crate::probe::noted::answered_here(path);
-    crate::registry::route_installed(path);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(add)) {
         Ok(router) => router,
         Err(payload) => {
@@ -69,7 +68,7 @@ impl<B> Service<Request<B>> for Route {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        RouteFuture(begin(&request, None))
+        RouteFuture(begin(&request, None, By::Route))
     }
 }
 
@@ -103,7 +102,7 @@ impl<B> Service<Request<B>> for CheckedRoute {
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        RouteFuture(begin(&request, self.readiness.as_ref()))
+        RouteFuture(begin(&request, self.readiness.as_ref(), By::Route))
     }
 }
 

@@ -297,6 +297,8 @@ pub trait Status {
     fn content_type(&self) -> Option<http::HeaderValue>;
     /// Whether a healthcheck answered it (asked with the probe's mark).
     fn answered(&self) -> bool;
+    /// Whether the attribute's route on a router function answered it.
+    fn answered_by_route(&self) -> bool;
 }
 
 impl<B> Status for http::Response<B> {
@@ -310,6 +312,12 @@ impl<B> Status for http::Response<B> {
 
     fn answered(&self) -> bool {
         self.extensions().get::<crate::answer::Answered>().is_some()
+    }
+
+    fn answered_by_route(&self) -> bool {
+        self.extensions()
+            .get::<crate::answer::AnsweredByRoute>()
+            .is_some()
     }
 }
 
@@ -355,6 +363,7 @@ where
                 status: Status::status(&response),
                 content_type: response.content_type(),
                 answered: response.answered(),
+                by_route: response.answered_by_route(),
             })
         };
         let elsewhere = no_route_beside(&path);
@@ -403,6 +412,8 @@ struct Answer {
     content_type: Option<http::HeaderValue>,
     /// Whether a healthcheck inside the app answered.
     answered: bool,
+    /// Whether that was the attribute's route on a router function.
+    by_route: bool,
 }
 
 /// A path no route has, of the same shape as `path`: its last segment
@@ -423,7 +434,7 @@ fn judge(path: &str, at: Asked, other: Asked) {
         ),
         // The attribute's own route, on the router function: its checks are
         // the serving form's, or its answer says why not (see `Served::new`).
-        (Asked::Answered(at), _) if at.answered && crate::registry::routed(path) => {}
+        (Asked::Answered(at), _) if at.by_route => {}
         (Asked::Answered(at), _) if at.answered => {
             crate::log::healthcheck_inside(path, at.status);
         }

@@ -14,8 +14,19 @@ use crate::path::DEFAULT_PATH;
 static ANSWERED: Mutex<Vec<Arc<str>>> = Mutex::new(Vec::new());
 
 /// The paths `#[kamal_healthcheck]` on a function that serves answers in
-/// this process, around what it serves: noted when that function starts.
-static SERVED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// this process, around what it serves, with the tokio runtime it runs on
+/// (`None` outside one: any runtime's): noted when that function starts.
+/// Each `#[tokio::test]` has a runtime of its own, so a test that serves
+/// does not change what another test's probe reports.
+static SERVED: Mutex<Vec<(String, Runtime)>> = Mutex::new(Vec::new());
+
+type Runtime = Option<tokio::runtime::Id>;
+
+fn runtime() -> Runtime {
+    tokio::runtime::Handle::try_current()
+        .ok()
+        .map(|handle| handle.id())
+}
 
 /// Notes that a healthcheck answers `path`.
 pub(crate) fn answered_here(path: &str) {
@@ -36,15 +47,18 @@ pub(crate) fn answered_paths() -> Vec<Arc<str>> {
 /// Notes that the function that serves, now running, answers `path` ahead
 /// of everything it serves.
 pub fn serves(path: &str) {
+    let noted = (path.to_owned(), runtime());
     let mut served = crate::outcome::lock(&SERVED);
-    if !served.iter().any(|known| known == path) {
-        served.push(path.to_owned());
+    if !served.contains(&noted) {
+        served.push(noted);
     }
 }
 
-/// Whether a function that serves with the attribute answers `path`.
+/// Whether a function that serves with the attribute answers `path`, on
+/// this runtime.
 pub(crate) fn served_around(path: &str) -> bool {
+    let here = runtime();
     crate::outcome::lock(&SERVED)
         .iter()
-        .any(|known| known == path)
+        .any(|(known, on)| known == path && (on.is_none() || *on == here))
 }
