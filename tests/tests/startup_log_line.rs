@@ -75,7 +75,7 @@ async fn the_start_up_line_and_the_listener_checks() {
     // listener on another port than `proxy.app_port` (80) is not the one
     // kamal-proxy probes (a metrics router, say), so nothing is said of it
     // at start-up; whether any listener is on port 80 is the watch's to say
-    // (tests/waiting.rs). The app still answers.
+    // (tests/integration/waiting.rs). The app still answers.
     // SAFETY: this test is the only one of its process, and no other thread
     // reads the environment while it is set.
     unsafe {

@@ -1,5 +1,5 @@
 //! An app served by a function with `#[kamal_healthcheck]`, for the stop
-//! tests (`tests/stop.rs`): routes that answer at once (`/`), after `SLOW_MS`
+//! tests (`tests/integration/stop.rs`): routes that answer at once (`/`), after `SLOW_MS`
 //! milliseconds (`/slow`), never (`/hang`), or after a minute on tokio's
 //! blocking pool (`/block`), each saying on stdout when it starts. `MODE`
 //! picks the shape of the function that serves (each function below says

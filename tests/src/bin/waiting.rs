@@ -1,6 +1,6 @@
 //! An app served by `main`'s callee with `#[kamal_healthcheck(deploy_timeout =
 //! "1500ms")]`, for the tests of what it says while a deploy waits for it
-//! (`tests/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
+//! (`tests/integration/waiting.rs`). `MODE` picks the attribute: `plain`, `healthz` (it
 //! answers `/healthz`), `failing` (a check that fails), `gated` (a start-up
 //! gate never opened), `late` (700 ms of work before it binds), `beside_metrics` (a
 //! metrics router on a port of its own beside the app), `roles` (`config/roles.yml`, whose `jobs` role

@@ -23,12 +23,11 @@ use kamal_healthcheck::{HealthCheckLayer, kamal_healthcheck};
 use kamal_healthcheck_tests::{probe, serve};
 use tower::Layer;
 
-mod common;
-use common::{Written, readme_line};
+use crate::common::{Written, readme_line};
 
-const README: &str = include_str!("../../README.md");
-const CRATE_DOCS: &str = include_str!("../../kamal-healthcheck/src/lib.rs");
-const PROBE_DOCS: &str = include_str!("../../kamal-healthcheck/src/probe/mod.rs");
+const README: &str = include_str!("../../../README.md");
+const CRATE_DOCS: &str = include_str!("../../../kamal-healthcheck/src/lib.rs");
+const PROBE_DOCS: &str = include_str!("../../../kamal-healthcheck/src/probe/mod.rs");
 
 /// A fenced code block: its info string, the line its fence opens on (from
 /// 1), and its text.
@@ -189,10 +188,10 @@ fn the_readme_runs_the_main_form_and_tests_the_workspace() {
         command("\n## Run it\n"),
         "cargo run -p kamal-healthcheck-tests --bin built_in_main\n"
     );
-    let built_in_main = include_str!("../src/bin/built_in_main.rs");
+    let built_in_main = include_str!("../../src/bin/built_in_main.rs");
     assert!(built_in_main.contains("#[kamal_healthcheck]\n#[tokio::main]\nasync fn main"));
     assert_eq!(command("\n## Test it\n"), "cargo test --workspace\n");
-    assert!(include_str!("../../.ci/run").contains("\nrun cargo test --workspace\n"));
+    assert!(include_str!("../../../.ci/run").contains("\nrun cargo test --workspace\n"));
 }
 
 /// What a sample is, by its words.

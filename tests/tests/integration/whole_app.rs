@@ -661,7 +661,7 @@ mod readme {
 
     /// The `text` block after `marker` in the docs of `probe`.
     fn readme_block(marker: &str) -> String {
-        let docs: String = include_str!("../../kamal-healthcheck/src/probe/mod.rs")
+        let docs: String = include_str!("../../../kamal-healthcheck/src/probe/mod.rs")
             .lines()
             .filter_map(|line| line.strip_prefix("///"))
             .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
