@@ -34,23 +34,13 @@ pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
             arguments,
             recogniser,
         } => {
-            let (krate, path) = (&plan.krate, &plan.path);
             let body = serving(block, plan, arguments, recogniser);
-            // The settings in force for the container, chosen at start-up.
-            let in_force = in_force(plan);
-            // The stop listens for signals from the first statement, so that
-            // none is lost before the app serves, and counts the function as
-            // running until it returns.
-            let running = plan.stop_timeout.map(|_| {
-                let (running, function) = (name("running"), function.item.sig.ident.to_string());
-                let in_force = name("in_force");
-                quote!(let #running = #krate::__private::Running::function(
-                    #function,
-                    #in_force.stop_timeout,
-                );)
-            });
-            // Noted first, for `probe` of the app before it is served.
-            quote!(#in_force #running #krate::__private::serves(#path); #body)
+            // From the first statement: the settings in force for the
+            // container, chosen at start-up, and the stop, which listens for
+            // signals from then on, so that none is lost before the app
+            // serves, and counts the function as running until it returns.
+            let start = start_serving(plan, &function.item.sig.ident.to_string());
+            quote!(#start #body)
         }
     };
     quote! {
@@ -215,16 +205,9 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
     let stmts = &block.stmts;
     let body = inspect_layers(quote!(#(#stmts)*), krate);
     rewrite(serve, body, &|path, listener, app| {
-        let served = served(krate, &layer(), app);
         let (value, address) = (name("listener"), name("address"));
         let (serve, signal) = (name("serve"), name("signal"));
-        let in_force = name("in_force");
-        let served = quote!(#served.listening(
-            #address,
-            #in_force.app_port,
-            #in_force.deploy_timeout,
-            #in_force.proxied,
-        ));
+        let served = served(krate, &layer(), app, &address);
         // With the signals handled: the same server, stopped when the
         // process's stop begins; the app's own `.with_graceful_shutdown(..)`
         // after it is the wrapper's.
@@ -286,12 +269,12 @@ fn untyped_server(stmt: &mut Stmt) -> Option<Stmt> {
     named
 }
 
-/// `let in_force = ..;`: the settings in force for the container the app
-/// runs in (see the runtime crate's `expansion::deployment`): the stop's
-/// timeout, the deploy's, whether kamal-proxy serves its role, the port it
-/// targets; from the arguments, or, when deploy.yml is read, from what it
-/// and each destination say, chosen at start-up.
-fn in_force(plan: &Plan) -> TokenStream {
+/// `let serving = Serving::start(..);`, the function's first statement: the
+/// settings the attribute read (the path, whether the stop is on, the
+/// timeouts, and deploy.yml's with each destination's, from which the
+/// container's own are chosen at start-up), given to the runtime crate's one
+/// constructor for the form (see its `expansion::deployment`).
+fn start_serving(plan: &Plan, function: &str) -> TokenStream {
     let krate = &plan.krate;
     let duration = duration_tokens;
     let optional = |duration: Option<std::time::Duration>| match duration {
@@ -301,6 +284,7 @@ fn in_force(plan: &Plan) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let signals = plan.stop_timeout.is_some();
     let stop_timeout = duration(
         plan.stop_timeout
             .unwrap_or(std::time::Duration::from_secs(10)),
@@ -335,10 +319,18 @@ fn in_force(plan: &Plan) -> TokenStream {
             roles: &[#(#roles),*],
         })
     });
-    let (in_force, table) = (name("in_force"), name("DEPLOYMENTS"));
-    quote!(let #in_force = {
+    let (serving, running) = (name("serving"), name("running"));
+    let (table, path) = (name("DEPLOYMENTS"), &plan.path);
+    quote!(let (#serving, #running) = {
         const #table: &[#krate::__private::Deployment] = &[#(#deployments),*];
-        #krate::__private::InForce::new(#stop_timeout, #deploy_timeout, #table)
+        #krate::__private::Serving::start(
+            #function,
+            #path,
+            #signals,
+            #stop_timeout,
+            #deploy_timeout,
+            #table,
+        )
     };)
 }
 
@@ -348,11 +340,11 @@ fn duration_tokens(duration: std::time::Duration) -> TokenStream {
 }
 
 /// The make-service `serve` is given instead of `app`: the same one, each
-/// service it makes inside the healthcheck. A `HealthCheck` placed around
-/// `app` by hand is reported by rustc, on `app`.
-fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr) -> TokenStream {
-    let value = name("app");
-    let layer_name = name("healthcheck");
+/// service it makes inside the healthcheck, said at start-up to listen on
+/// `address`. A `HealthCheck` placed around `app` by hand is reported by
+/// rustc, on `app`.
+fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr, address: &Ident) -> TokenStream {
+    let (value, layer_name, serving) = (name("app"), name("healthcheck"), name("serving"));
     let inspect = inspect(krate, &value, app.span());
     // Its first service is asked whether the app answers the path itself (a
     // route the attribute cannot see), however the app is served.
@@ -360,7 +352,7 @@ fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr) -> TokenStream {
         let #value = #app;
         #inspect
         let #layer_name = #layer;
-        #krate::__private::Served::<_, _, ::axum::body::Body>::new(#layer_name, #value)
+        #serving.served::<_, _, ::axum::body::Body>(#layer_name, #value, #address)
     })
 }
 

@@ -811,7 +811,8 @@ mod serving {
         assert!(
             out.contains(
                 "let healthcheck = :: kamal_healthcheck :: HealthCheckLayer :: with_path (\"/up\") ;"
-            ) && out.contains(":: kamal_healthcheck :: __private :: Served :: < _ , _ , :: axum :: body :: Body > :: new (healthcheck , app)"),
+            ) && out.contains("serving . served :: < _ , _ , :: axum :: body :: Body > (healthcheck , app , address)")
+                && out.contains(":: kamal_healthcheck :: __private :: Serving :: start (\"main\" , \"/up\" , true ,"),
             "{out}"
         );
         assert!(!out.contains("route_service"), "{out}");

@@ -646,20 +646,13 @@ pub use kamal_healthcheck_macros::deploy_probe;
 #[doc(hidden)]
 pub mod __private {
     //! Used by the expansion of `#[kamal_healthcheck]`; not public API.
-    pub use crate::expansion::deployment::{Deployment, InForce, Role};
+    pub use crate::expansion::deployment::{Deployment, Role, Serving};
     pub use crate::expansion::inspect::{AllowedBesideTheAttribute, Inspect, NotHandPlaced};
     pub use crate::expansion::route::{AnswerBody, CheckedRoute, Route, RouteFuture, install};
     pub use crate::expansion::serving::{
         Connection, ListenerAddress, NotASocket, Served, ServedFuture,
     };
     pub use crate::expansion::stopping::{Shutdown, Stopping};
-    #[cfg(feature = "probe")]
-    pub use crate::probe::noted::serves;
     pub use crate::stop::Running;
     pub use tower_layer::Layer;
-
-    /// Without the `probe` feature there is no one to note it for.
-    #[cfg(not(feature = "probe"))]
-    #[inline(always)]
-    pub fn serves(_path: &str) {}
 }

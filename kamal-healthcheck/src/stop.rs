@@ -99,7 +99,7 @@ impl Running {
     /// Starts the process's stop, if it was not started yet (with
     /// `stop_timeout`, `docker stop`'s timeout), and counts `function` as
     /// running until this is dropped.
-    pub fn function(function: &'static str, stop_timeout: Duration) -> Self {
+    pub(crate) fn function(function: &'static str, stop_timeout: Duration) -> Self {
         start(stop_timeout);
         state().functions.push(function);
         Self(function)

@@ -3,8 +3,9 @@
 //! each destination's file at compile time into [`Deployment`]s, and the app
 //! picks its own by `KAMAL_DESTINATION` (`kamal deploy -d staging`) and its
 //! role by `KAMAL_CONTAINER_NAME` (`<service>-<role>[-<destination>]-<version>`),
-//! which Kamal sets in every container it starts. Not public API: only the
-//! attribute's expansion names it.
+//! which Kamal sets in every container it starts; [`Serving`] is what the
+//! attribute on the function that serves starts with them. Not public API:
+//! only the attribute's expansion names it.
 
 use std::time::Duration;
 
@@ -41,18 +42,18 @@ pub struct Role {
 
 /// The settings in force for this container.
 #[derive(Clone, Copy, Debug)]
-pub struct InForce {
+pub(crate) struct InForce {
     /// `docker stop`'s timeout for this container: the role's or the
     /// deployment's `stop_timeout` when set, else Docker's 10 s for a role
     /// kamal-proxy serves and `drain_timeout` (30 s unless set) for one it
     /// does not (Kamal 2.12, `configuration/role.rb`).
-    pub stop_timeout: Duration,
+    pub(crate) stop_timeout: Duration,
     /// How long kamal-proxy gives a new container to become healthy.
-    pub deploy_timeout: Duration,
+    pub(crate) deploy_timeout: Duration,
     /// Whether kamal-proxy serves the container's role (so probes it).
-    pub proxied: bool,
+    pub(crate) proxied: bool,
     /// The container port kamal-proxy targets, when deploy.yml was read.
-    pub app_port: Option<u16>,
+    pub(crate) app_port: Option<u16>,
 }
 
 /// Kamal's `drain_timeout` unless deploy.yml sets it.
@@ -64,7 +65,7 @@ impl InForce {
     /// container runs, read from its environment. Made at the function's
     /// first statement, it also notes when the process started, which the
     /// watch of the deploy counts from.
-    pub fn new(
+    pub(crate) fn new(
         stop_timeout: Duration,
         deploy_timeout: Duration,
         deployments: &[Deployment],
@@ -121,6 +122,69 @@ impl InForce {
             proxied,
             app_port: Some(deployment.app_port),
         }
+    }
+}
+
+/// What `#[kamal_healthcheck]` on the function that serves starts at the
+/// function's first statement, from the settings the attribute read: the
+/// settings in force for the container ([`InForce`]), the stop (which
+/// listens for signals from now on and counts the function as running until
+/// the guard that [`start`](Self::start) gives with it is dropped), and,
+/// with the `probe` feature, the note that the function answers its path
+/// around what it serves. Each `serve` call's app is made by
+/// [`served`](Self::served); `Copy`, so that a `serve` call in a task
+/// (`tokio::spawn(async move { .. })`) takes its own.
+#[derive(Clone, Copy, Debug)]
+pub struct Serving {
+    path: &'static str,
+    in_force: InForce,
+}
+
+impl Serving {
+    /// Starts the function `function`, which answers `path`; the stop only
+    /// with `signals` (`signals = false` turns it off). The timeouts are the
+    /// arguments' or Kamal's defaults, overridden by `deployments` when
+    /// deploy.yml was read. The stop counts the function as running while
+    /// the guard given with it lives.
+    pub fn start(
+        function: &'static str,
+        path: &'static str,
+        signals: bool,
+        stop_timeout: Duration,
+        deploy_timeout: Duration,
+        deployments: &[Deployment],
+    ) -> (Self, Option<crate::stop::Running>) {
+        let in_force = InForce::new(stop_timeout, deploy_timeout, deployments);
+        let running =
+            signals.then(|| crate::stop::Running::function(function, in_force.stop_timeout));
+        #[cfg(feature = "probe")]
+        crate::probe::noted::serves(path);
+        (Self { path, in_force }, running)
+    }
+
+    /// What a `serve` call of the function is given: `app` inside `layer`,
+    /// said at start-up to listen on `address` (see
+    /// [`Served::listening`](crate::expansion::serving::Served::listening)).
+    /// `B` is the body of the requests the app takes.
+    ///
+    /// # Panics
+    ///
+    /// As [`Served::new`](crate::expansion::serving::Served::new), at the
+    /// caller's line.
+    #[track_caller]
+    pub fn served<S, M, B>(
+        &self,
+        layer: crate::HealthCheckLayer<M>,
+        app: S,
+        address: Option<std::net::SocketAddr>,
+    ) -> crate::expansion::serving::Served<S, M, B> {
+        debug_assert_eq!(layer.path(), self.path);
+        crate::expansion::serving::Served::new(layer, app).listening(
+            address,
+            self.in_force.app_port,
+            self.in_force.deploy_timeout,
+            self.in_force.proxied,
+        )
     }
 }
 

@@ -86,7 +86,7 @@ impl<S, M, B> Served<S, M, B> {
     ///
     /// When both attributes have checks: at start-up.
     #[track_caller]
-    pub fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
+    pub(crate) fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
         let own = layer.readiness().is_some();
         if own && !matches!(crate::registry::pair(layer.path()), Pairing::Alone) {
             panic!(
@@ -126,7 +126,7 @@ impl<S, M, B> Served<S, M, B> {
     /// other than deploy.yml's `app_port`; for a role kamal-proxy serves
     /// (`proxied`), it starts the watch of the deploy, which lasts
     /// `deploy_timeout`. The app serves either way.
-    pub fn listening(
+    pub(crate) fn listening(
         self,
         address: Option<SocketAddr>,
         app_port: Option<u16>,

@@ -46,7 +46,7 @@ pub(crate) fn answered_paths() -> Vec<Arc<str>> {
 
 /// Notes that the function that serves, now running, answers `path` ahead
 /// of everything it serves.
-pub fn serves(path: &str) {
+pub(crate) fn serves(path: &str) {
     let noted = (path.to_owned(), runtime());
     let mut served = crate::outcome::lock(&SERVED);
     if !served.contains(&noted) {
