@@ -341,34 +341,14 @@ impl<M> HealthCheckLayer<M> {
         deploy_timeout: std::time::Duration,
         proxied: bool,
     ) {
-        let config = self.readiness().map(|readiness| readiness.config());
-        let kamal = crate::log::Kamal::from_env();
-        if let Some(address) = address {
-            crate::waiting::listens(address);
-        }
-        if kamal.is_some() && proxied {
-            crate::waiting::start(crate::waiting::Deploy {
-                path: self.path(),
-                app_port,
-                deploy_timeout,
-                readiness: self.readiness.clone(),
-            });
-        }
-        crate::log::listening(&crate::log::Listening {
-            path: self.path(),
+        listening(
+            self.path(),
+            self.readiness.as_ref(),
             address,
-            checks: config.map(|config| config.names()).unwrap_or_default(),
-            deadline: config
-                .filter(|config| config.has_checks())
-                .map(|config| config.deadline),
-            timeout: config
-                .and_then(|config| config.timeout)
-                .unwrap_or(crate::rules::PROXY_TIMEOUT),
-            deploy_timeout,
             app_port,
-            kamal,
+            deploy_timeout,
             proxied,
-        });
+        );
     }
 
     /// The same layer, answering with `readiness` (another layer's checks).
@@ -410,6 +390,46 @@ impl Default for HealthCheckLayer {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// [`HealthCheckLayer::said_listening`], not generic over the body mode, so
+/// that it is compiled once, here.
+fn listening(
+    path: &str,
+    readiness: Option<&Arc<Readiness>>,
+    address: Option<std::net::SocketAddr>,
+    app_port: Option<u16>,
+    deploy_timeout: std::time::Duration,
+    proxied: bool,
+) {
+    let config = readiness.map(|readiness| readiness.config());
+    let kamal = crate::log::Kamal::from_env();
+    if let Some(address) = address {
+        crate::waiting::listens(address);
+    }
+    if kamal.is_some() && proxied {
+        crate::waiting::start(crate::waiting::Deploy {
+            path,
+            app_port,
+            deploy_timeout,
+            readiness: readiness.cloned(),
+        });
+    }
+    crate::log::listening(&crate::log::Listening {
+        path,
+        address,
+        checks: config.map(|config| config.names()).unwrap_or_default(),
+        deadline: config
+            .filter(|config| config.has_checks())
+            .map(|config| config.deadline),
+        timeout: config
+            .and_then(|config| config.timeout)
+            .unwrap_or(crate::rules::PROXY_TIMEOUT),
+        deploy_timeout,
+        app_port,
+        kamal,
+        proxied,
+    });
 }
 
 impl<S, M> Layer<S> for HealthCheckLayer<M> {

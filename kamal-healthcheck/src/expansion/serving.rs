@@ -347,9 +347,12 @@ where
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return;
     };
-    let (app, path) = (app.clone(), path.to_owned());
-    let ask = async move {
-        let answer = |mut app: S, target: String| async move {
+    // Only the call of the app is the app's type's; the question itself is
+    // compiled once, here.
+    let app = app.clone();
+    let ask: Ask = Box::new(move |target| {
+        let mut app = app.clone();
+        Box::pin(async move {
             let mut request = http::Request::get(target)
                 .header(http::header::HOST, crate::rules::CONTAINER_HOST)
                 .header(http::header::USER_AGENT, QUESTION_AGENT)
@@ -365,13 +368,26 @@ where
                 answered: response.answered(),
                 by_route: response.answered_by_route(),
             })
-        };
-        let elsewhere = no_route_beside(&path);
-        let at = asked(answer(app.clone(), path.clone())).await;
-        let other = asked(answer(app, elsewhere)).await;
-        judge(&path, at, other);
-    };
-    crate::task::spawn(&runtime, ask);
+        })
+    });
+    spawn_question(&runtime, ask, path.to_owned());
+}
+
+/// Spawns the start-up question; not generic, so that its task is compiled
+/// here, once.
+fn spawn_question(runtime: &tokio::runtime::Handle, ask: Ask, path: String) {
+    crate::task::spawn(runtime, question(ask, path));
+}
+
+/// One request of the start-up question to the app, for a target path.
+type Ask = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = Option<Answer>> + Send>> + Send>;
+
+/// The start-up question, asked with `ask` (see `ask_own_route`).
+async fn question(ask: Ask, path: String) {
+    let elsewhere = no_route_beside(&path);
+    let at = asked(ask(path.clone())).await;
+    let other = asked(ask(elsewhere)).await;
+    judge(&path, at, other);
 }
 
 /// How long each request of the start-up question may take.
@@ -390,8 +406,7 @@ enum Asked {
 }
 
 /// `answer`, within [`QUESTION_DEADLINE`], a panic in it caught.
-async fn asked(answer: impl Future<Output = Option<Answer>> + Send) -> Asked {
-    let mut answer = std::pin::pin!(answer);
+async fn asked(mut answer: Pin<Box<dyn Future<Output = Option<Answer>> + Send>>) -> Asked {
     let caught = std::future::poll_fn(|cx| {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer.as_mut().poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
