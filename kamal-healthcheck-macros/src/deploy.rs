@@ -442,29 +442,14 @@ fn healthcheck_of(config: &yaml_rust2::Yaml) -> Result<(Option<Found>, Option<Du
             }
         }
         let found = field(section, "timeout");
-        let seconds = match found {
-            Yaml::Integer(seconds) => Some(*seconds as f64),
-            Yaml::Real(seconds) => seconds.parse::<f64>().ok(),
-            Yaml::String(text) => {
-                erb(&format!("{at}.timeout"), text)?;
-                text.trim_end_matches('s').parse::<f64>().ok()
-            }
-            Yaml::BadValue | Yaml::Null => continue,
-            _ => None,
-        };
-        match seconds {
-            Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
-                let this = Duration::from_secs_f64(seconds);
-                // The strictest timeout is the one a deadline must fit in.
-                timeout = Some(timeout.map_or(this, |known| known.min(this)));
-            }
-            _ => {
-                return Err(Message::new(
-                    format!("`{at}.timeout` is not a number of seconds"),
-                    "kamal-proxy waits that many seconds for each probe",
-                    "write a number above zero: `timeout: 5`",
-                ));
-            }
+        let at = format!("{at}.timeout");
+        if let Some(this) = seconds(
+            &at,
+            found,
+            "kamal-proxy waits that many seconds for each probe",
+        )? {
+            // The strictest timeout is the one a deadline must fit in.
+            timeout = Some(timeout.map_or(this, |known| known.min(this)));
         }
     }
     Ok((path, timeout))
@@ -489,7 +474,7 @@ fn deployment_of(config: &yaml_rust2::Yaml) -> Result<Deployment, Message> {
             roles.push(Role {
                 name: name.to_owned(),
                 proxied,
-                stop_timeout: seconds(&at, field(settings, "stop_timeout"))?,
+                stop_timeout: seconds(&at, field(settings, "stop_timeout"), STOP)?,
             });
         }
     }
@@ -500,16 +485,25 @@ fn deployment_of(config: &yaml_rust2::Yaml) -> Result<Deployment, Message> {
             .unwrap_or_default()
             .to_owned(),
         app_port: app_port(config)?,
-        deploy_timeout: seconds("deploy_timeout", field(config, "deploy_timeout"))?,
-        stop_timeout: seconds("stop_timeout", field(config, "stop_timeout"))?,
-        drain_timeout: seconds("drain_timeout", field(config, "drain_timeout"))?,
+        deploy_timeout: seconds("deploy_timeout", field(config, "deploy_timeout"), DEPLOY)?,
+        stop_timeout: seconds("stop_timeout", field(config, "stop_timeout"), STOP)?,
+        drain_timeout: seconds("drain_timeout", field(config, "drain_timeout"), DRAIN)?,
         roles,
     })
 }
 
+/// What Kamal does with each timeout, for the error about one.
+#[cfg(feature = "deploy-yml")]
+const DEPLOY: &str = "kamal-proxy gives a new container that many seconds to become healthy";
+#[cfg(feature = "deploy-yml")]
+const STOP: &str = "`docker stop` sends SIGKILL that many seconds after SIGTERM";
+#[cfg(feature = "deploy-yml")]
+const DRAIN: &str = "kamal-proxy waits that many seconds for requests in flight";
+
 /// A number of seconds at `at` (`deploy_timeout: 60`, `"60s"`), if set.
 #[cfg(feature = "deploy-yml")]
-fn seconds(at: &str, found: &yaml_rust2::Yaml) -> Result<Option<Duration>, Message> {
+/// `note` says what Kamal does with it, for the error.
+fn seconds(at: &str, found: &yaml_rust2::Yaml, note: &str) -> Result<Option<Duration>, Message> {
     use yaml_rust2::Yaml;
     let seconds = match found {
         Yaml::Integer(seconds) => Some(*seconds as f64),
@@ -527,7 +521,7 @@ fn seconds(at: &str, found: &yaml_rust2::Yaml) -> Result<Option<Duration>, Messa
         }
         _ => Err(Message::new(
             format!("`{at}` is not a number of seconds"),
-            "Kamal reads it as a number of seconds",
+            note,
             format!(
                 "write a number above zero: `{}: 30`",
                 at.rsplit('.').next().unwrap_or(at)

@@ -486,8 +486,10 @@ fn inspect_layers(tokens: TokenStream, krate: &TokenStream) -> TokenStream {
                 }
                 _ => false,
             };
-        let stream = match syn::parse2::<Expr>(stream.clone()) {
-            Ok(arg) if called => {
+        // Only a call's argument is parsed, once.
+        let parsed = called.then(|| syn::parse2::<Expr>(stream.clone()));
+        let stream = match parsed {
+            Some(Ok(arg)) => {
                 let value = name("layer");
                 let inspect = inspect(krate, &value, arg.span());
                 quote!({
