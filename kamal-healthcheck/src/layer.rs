@@ -222,7 +222,7 @@ impl<M> HealthCheckLayer<M> {
     /// # Panics
     ///
     /// If `deadline` is zero. A deadline that does not end before the timeout
-    /// makes every probe a `503` that names the problem (the timeout may be set after it).
+    /// panics where the layer is applied (the timeout may be set after it).
     #[track_caller]
     pub fn deadline(self, deadline: Duration) -> Self {
         assert!(
@@ -435,11 +435,23 @@ fn listening(
 impl<S, M> Layer<S> for HealthCheckLayer<M> {
     type Service = HealthCheck<S, M>;
 
-    /// Never panics: settings that cannot work (a check deadline that does
-    /// not end before kamal-proxy's timeout, [`proxy_timeout`](HealthCheckLayer::proxy_timeout))
-    /// make every probe's answer a `503` that names the problem, in the
-    /// body's `deadline` line and in the log.
+    /// # Panics
+    ///
+    /// When the settings cannot work: a check deadline that does not end
+    /// before kamal-proxy's timeout (5 s unless
+    /// [`proxy_timeout`](HealthCheckLayer::proxy_timeout) says otherwise).
+    /// The message says which setting and what to give instead. As with an
+    /// invalid [`with_path`](HealthCheckLayer::with_path), the app stops at
+    /// start-up rather than answer every probe `503`.
+    #[track_caller]
     fn layer(&self, inner: S) -> Self::Service {
+        if let Some(problem) = self
+            .readiness
+            .as_ref()
+            .and_then(|readiness| readiness.config().deadline_problem())
+        {
+            panic!("{problem}");
+        }
         HealthCheck {
             inner,
             path: self.path.clone(),

@@ -27,10 +27,6 @@ pub(crate) struct Readiness {
     config: Config,
     state: Mutex<State>,
     log: RunLog,
-    /// When the settings cannot work (a deadline that does not end before
-    /// kamal-proxy's timeout): the outcome every probe gets, a `503` that names the
-    /// problem, instead of a panic where the layer is applied.
-    misconfigured: Option<Arc<Outcome>>,
 }
 
 #[derive(Default)]
@@ -55,25 +51,10 @@ pub(crate) enum Begin {
 
 impl Readiness {
     pub(crate) fn new(config: Config) -> Self {
-        let problem = config
-            .deadline_problem()
-            .map(|problem| ("deadline", problem));
-        let misconfigured = problem.map(|(name, problem)| {
-            Arc::new(Outcome {
-                failures: vec![Failed {
-                    check: None,
-                    name: Cow::Borrowed(name),
-                    failure: Failure::Failed(problem),
-                    elapsed: Duration::ZERO,
-                }],
-                elapsed: Duration::ZERO,
-            })
-        });
         Self {
             config,
             state: Mutex::new(State::default()),
             log: RunLog::default(),
-            misconfigured,
         }
     }
 
@@ -87,10 +68,6 @@ impl Readiness {
                 gate.turn_away(&self.config.path);
                 return Begin::Starting;
             }
-        }
-        if let Some(outcome) = &self.misconfigured {
-            self.finished(outcome);
-            return Begin::Done(Arc::clone(outcome));
         }
         if self.config.checks.is_empty() {
             return Begin::Ready;
@@ -165,10 +142,7 @@ impl Readiness {
                     .to_owned(),
             );
         }
-        let last = match &self.misconfigured {
-            Some(outcome) => Arc::clone(outcome),
-            None => Arc::clone(&self.state().last.as_ref()?.1),
-        };
+        let last = Arc::clone(&self.state().last.as_ref()?.1);
         let failed = crate::outcome::report(&last, self.config.deadline, true)?;
         Some(format!(
             "readiness checks fail: {}",
