@@ -127,7 +127,7 @@ impl InForce {
 
 /// What `#[kamal_healthcheck]` on the function that serves starts at the
 /// function's first statement, from the settings the attribute read: the
-/// settings in force for the container ([`InForce`]), the stop (which
+/// settings in force for the container (`InForce`), the stop (which
 /// listens for signals from now on and counts the function as running until
 /// the guard that [`start`](Self::start) gives with it is dropped), and,
 /// with the `probe` feature, the note that the function answers its path
