@@ -1,6 +1,8 @@
 //! The attribute's arguments, every one of them parsed here and kept with the
-//! tokens it came from: `path`, `crate`, `deploy`, and for readiness `check`,
-//! `deadline`, `timeout`, `cache_for`, `error_details` and `gate`. What each
+//! tokens it came from: `path`, `crate`, `deploy`, for readiness `check`,
+//! `deadline`, `timeout`, `cache_for`, `error_details` and `gate`, and for the
+//! function that serves `deploy_timeout`, `stop_timeout`, `signals` and
+//! `self_probe`. What each
 //! argument means for the others (a deadline within the timeout, a path that
 //! agrees with deploy.yml) is decided by [`crate::check`].
 
@@ -15,7 +17,7 @@ use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token};
 use crate::errors::{Errors, Message};
 
 /// Every argument name, in the order the docs list them.
-const NAMES: [&str; 12] = [
+const NAMES: [&str; 13] = [
     "path",
     "crate",
     "deploy",
@@ -28,6 +30,7 @@ const NAMES: [&str; 12] = [
     "deploy_timeout",
     "stop_timeout",
     "signals",
+    "self_probe",
 ];
 
 /// The arguments as written.
@@ -53,6 +56,9 @@ pub(crate) struct Args {
     pub(crate) stop_timeout: Option<(LitStr, Duration)>,
     /// `signals = false`: the app handles SIGTERM and SIGINT itself.
     pub(crate) signals: Option<LitBool>,
+    /// `self_probe = "healthcheck"`: `APP healthcheck` probes the app
+    /// running beside it, for Docker's `HEALTHCHECK`.
+    pub(crate) self_probe: Option<LitStr>,
     /// The first readiness argument, where an error about all of them goes.
     pub(crate) readiness: Option<TokenStream>,
 }
@@ -148,6 +154,20 @@ impl Args {
                     .at(literal.span())
                 })?;
                 self.krate = Some(path);
+            }
+            "self_probe" => {
+                let note = "the subcommand that probes the app running beside it";
+                let literal = string(meta, "self_probe", "healthcheck", note)?;
+                let command = literal.value();
+                if command.is_empty() || command.contains(char::is_whitespace) {
+                    return Err(Message::new(
+                        "not a subcommand",
+                        "`APP <self_probe>` runs the self-probe: one word, as a shell splits it",
+                        "write a word, such as `self_probe = \"healthcheck\"`",
+                    )
+                    .at(literal.span()));
+                }
+                self.self_probe = Some(literal);
             }
             "deploy" => {
                 let note = "Kamal's config file, read at compile time";

@@ -48,6 +48,9 @@ pub(crate) struct Plan {
     pub(crate) form: Form,
     /// Readiness checks and settings, if any were given.
     pub(crate) readiness: Option<Readiness>,
+    /// `self_probe = ".."`: the subcommand that runs the self-probe, first
+    /// thing in the function that serves.
+    pub(crate) self_probe: Option<String>,
     /// When the function serves and handles SIGTERM and SIGINT: `docker
     /// stop`'s timeout, which the stop's deadline ends before.
     pub(crate) stop_timeout: Option<Duration>,
@@ -146,6 +149,7 @@ pub(crate) fn plan(
     routes_at_path(model, &deployed.path, errors);
     let readiness = readiness(&args, function, serving, deployed.timeout, errors);
     let stop_timeout = stop_timeout(&args, &form, deployed.stop_timeout, errors);
+    let self_probe = self_probe(&args, function, &form, errors);
     let deploy_timeout = deployed
         .deploy_timeout
         .or(args.deploy_timeout.as_ref().map(|(_, timeout)| *timeout))
@@ -159,10 +163,58 @@ pub(crate) fn plan(
         tracked: deployed.files,
         form,
         readiness,
+        self_probe,
         stop_timeout,
         deploy_timeout,
         deployments: deployed.deployments,
     })
+}
+
+/// `self_probe = ".."`: on the function that serves, below `#[tokio::main]`
+/// if it has one, so that the self-probe runs before the runtime starts.
+fn self_probe(
+    args: &Args,
+    function: &Function,
+    form: &Form,
+    errors: &mut Errors,
+) -> Option<String> {
+    let literal = args.self_probe.as_ref()?;
+    let written = format!("self_probe = {:?}", literal.value());
+    if let Form::Returns(_) = form {
+        errors.push(
+            Message::new(
+                "this function does not serve the app",
+                "the self-probe is the first thing `main` does when the binary is run as \
+                 `APP healthcheck`, before the app starts",
+                format!("move `{written}` to the attribute on `main`, or remove it"),
+            )
+            .at(literal.span()),
+        );
+        return None;
+    }
+    let tokio_main_below = function.item.attrs.iter().any(|attr| {
+        let segments: Vec<String> = attr
+            .path()
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        segments == ["tokio", "main"]
+    });
+    if tokio_main_below {
+        errors.push(
+            Message::new(
+                "the self-probe would run after the runtime starts",
+                "`#[tokio::main]` below `#[kamal_healthcheck]` starts tokio's runtime \
+                 before the function's first statement, and `APP healthcheck` should start \
+                 nothing of the app",
+                "put `#[kamal_healthcheck(..)]` below `#[tokio::main]`",
+            )
+            .at(literal.span()),
+        );
+        return None;
+    }
+    Some(literal.value())
 }
 
 /// `docker stop`'s timeout, when the function serves and handles the

@@ -40,7 +40,12 @@ pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
             // signals from then on, so that none is lost before the app
             // serves, and counts the function as running until it returns.
             let start = start_serving(plan, &function.item.sig.ident.to_string());
-            quote!(#start #body)
+            // `APP healthcheck` probes the app and exits, before anything.
+            let self_probe = plan.self_probe.as_ref().map(|command| {
+                let (krate, path) = (&plan.krate, &plan.path);
+                quote!(#krate::self_probe(#command, #path);)
+            });
+            quote!(#self_probe #start #body)
         }
     };
     quote! {

@@ -132,7 +132,7 @@ mod arguments {
             ["unknown argument `interval`\n\
               = note: `#[kamal_healthcheck]` takes `path`, `crate`, `deploy`, `check`, \
               `deadline`, `timeout`, `cache_for`, `error_details`, `gate`, `deploy_timeout`, \
-              `stop_timeout`, `signals`\n\
+              `stop_timeout`, `signals`, `self_probe`\n\
               = help: the arguments are described in the docs of `#[kamal_healthcheck]`"]
         );
     }

@@ -295,6 +295,30 @@
 //! except that the crate cannot see the server return, so it writes no "has
 //! stopped" line unless it cuts.
 //!
+//! # The container's own health
+//!
+//! kamal-proxy probes only the roles it serves. For a role without a proxy
+//! (a `jobs` role, say), Kamal waits for Docker's own health status instead:
+//! `healthy` when the image has a `HEALTHCHECK`, else only "running" and 7 s,
+//! up to `deploy_timeout`; when the first container fails, Kamal prints its
+//! log and its Docker health log. A Rust image often has no curl to write that
+//! `HEALTHCHECK` with: the app's own binary does it, with
+//! `#[kamal_healthcheck(self_probe = "healthcheck")]` on `main` (below
+//! `#[tokio::main]`) or [`self_probe`] first thing in `main`:
+//!
+//! ```dockerfile
+//! HEALTHCHECK CMD ["app", "healthcheck"]
+//! ```
+//!
+//! The exec form needs no shell. `app healthcheck` finds the app's listener
+//! by itself, sends it `GET /up`, prints one line (`200 OK (GET /up at
+//! 127.0.0.1:80)`, `503 db: failed (..)`) which Docker keeps in its health
+//! log, and exits 0 on a `2xx`, 1 otherwise; the same image then works with
+//! `docker compose`'s `condition: service_healthy`. For such a role, the stop
+//! follows Kamal's stop timeout for it: `stop_timeout` when set, else
+//! `drain_timeout` (30 s unless set), where a proxied role gets Docker's 10 s
+//! ([Reading deploy.yml](#reading-deployyml)).
+//!
 //! # Log lines
 //!
 //! When the first container of a deploy never becomes healthy, Kamal prints its
@@ -458,6 +482,7 @@ mod probe;
 mod readiness;
 mod registry;
 mod rules;
+mod self_probe;
 mod stop;
 mod task;
 mod waiting;
@@ -467,6 +492,7 @@ pub use layer::{HealthCheck, HealthCheckLayer};
 pub use path::{DEFAULT_PATH, InvalidPath};
 #[cfg(feature = "probe")]
 pub use probe::{KAMAL_PEER, Probe, ProbeReport, Verdict, probe};
+pub use self_probe::self_probe;
 pub use stop::{StopSignal, stop_signal};
 
 /// Installs the healthcheck ahead of everything the annotated function adds:
@@ -538,6 +564,7 @@ pub use stop::{StopSignal, stop_signal};
 /// | `deploy_timeout = "30s"` | deploy.yml's `deploy_timeout`, else `"30s"` | how long kamal-proxy waits for a healthy answer: the `ERROR` lines while the deploy waits come a third and two thirds into it (the function that serves) |
 /// | `stop_timeout = "10s"` | deploy.yml's `stop_timeout`, else `"10s"` | `docker stop`'s timeout: what still runs 1 s before it is cut (the function that serves) |
 /// | `signals = false` | `true` | SIGTERM and SIGINT no longer stop the server, for an app that handles them itself (the function that serves) |
+/// | `self_probe = "healthcheck"` | none | `APP healthcheck` probes the app running beside it and exits, for Docker's `HEALTHCHECK` (see [`self_probe`]; on `main`, below `#[tokio::main]`) |
 /// | `crate = "path"` | `"::kamal_healthcheck"` | where this crate is, when renamed or re-exported |
 ///
 /// Each argument is given at most once (`check` aside); durations are whole

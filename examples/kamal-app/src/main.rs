@@ -38,12 +38,13 @@ async fn home() -> &'static str {
     "Hello from a Kamal app\n"
 }
 
+#[tokio::main]
 #[kamal_healthcheck(
     deploy = "config/deploy.yml", // answers at its proxy.healthcheck.path, within its timeout
     check(db = db.ping()),        // 503 while the database is unreachable
     gate = startup.clone(),       // 503 "starting" until the start-up work is done
+    self_probe = "healthcheck",   // `kamal-app-example healthcheck`: the Dockerfile's HEALTHCHECK
 )]
-#[tokio::main]
 async fn main() -> io::Result<()> {
     // What the app logs, `kamal deploy` shows when the container never becomes healthy.
     tracing_subscriber::fmt::init();

@@ -157,6 +157,32 @@ async fn starting_until_the_database_is_up_then_ready() {
     assert_eq!(app.probe().await, (200, "OK".to_owned()));
 }
 
+/// The binary is its own healthcheck, as the Dockerfile's `HEALTHCHECK CMD
+/// ["kamal-app-example", "healthcheck"]` runs it: it probes the app beside it
+/// at deploy.yml's path and says what it found, exiting 0 on a `2xx` only.
+/// (The address is given: this test's other apps run beside it.)
+#[tokio::test]
+async fn the_binary_is_its_own_healthcheck() {
+    let (database, address) = database();
+    let app = App::start(address);
+    let self_probe = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_kamal-app-example"))
+            .args(["healthcheck", &app.address.to_string()])
+            .output()
+            .expect("the self-probe runs");
+        let line = String::from_utf8(output.stdout).unwrap();
+        (line.trim_end().to_owned(), output.status.code())
+    };
+    let at = format!("(GET /healthz at {})", app.address);
+    assert_eq!(self_probe(), (format!("503 starting {at}"), Some(1)));
+    let database = database.listen(8).unwrap();
+    wait_for_start_up(&database).await;
+    assert_eq!(self_probe(), (format!("200 OK {at}"), Some(0)));
+    assert!(
+        read("Dockerfile").contains("\nHEALTHCHECK CMD [\"kamal-app-example\", \"healthcheck\"]\n")
+    );
+}
+
 #[tokio::test]
 async fn unready_while_the_database_is_down() {
     let (database, address) = database();

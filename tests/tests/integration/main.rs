@@ -22,6 +22,7 @@ mod probe_peer;
 mod readiness;
 mod readme;
 mod route_at_constant_path_panics;
+mod self_probe;
 mod stop;
 mod ui;
 mod waiting;
