@@ -462,7 +462,7 @@
 //! router function, with as many allocations; the probe's answer takes 0.44x
 //! (the layer) and 0.76x (the attribute's route) of a ten-line hand-written
 //! middleware's. The tables and the commands that reproduce them are in the
-//! repository's tests/perf/README.md.
+//! repository's perf/README.md.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -2,7 +2,6 @@
 //! HTTP/1.1 the way kamal-proxy does, and guards that count what reaches them.
 #![allow(missing_docs)]
 
-pub mod apps;
 pub mod events;
 pub mod redis;
 

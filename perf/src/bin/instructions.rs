@@ -4,7 +4,7 @@
 //! `/up` as the healthcheck does, or with a bare `200`.
 //!
 //! ```text
-//! cargo run --release -p kamal-healthcheck-tests --bin instructions
+//! cargo run --release -p kamal-healthcheck-perf --bin instructions
 //! ```
 //!
 //! Each variant and request kind runs twice under `valgrind --tool=callgrind`, with
@@ -21,7 +21,7 @@
 use std::process::Command;
 
 use axum::http::StatusCode;
-use kamal_healthcheck_tests::apps::{KINDS, VARIANTS, drive_variant};
+use kamal_healthcheck_perf::{KINDS, VARIANTS, drive_variant};
 
 const LOW: u64 = 2_000;
 const HIGH: u64 = 6_000;
@@ -114,7 +114,7 @@ fn main() {
     }
     // Not a bar: against a hand-written middleware that answers a bare `200`
     // (no headers, no body), the attribute's route is above 0.90x; see
-    // tests/perf/README.md.
+    // perf/README.md.
     println!(
         "\n(not a bar) healthcheck: attribute vs lean hand-written: {:.3}x; layer: {:.3}x",
         cost("healthcheck", "attribute") / cost("healthcheck", "lean"),

@@ -2,19 +2,19 @@
 # Requests/s and latency (p50, p99) under concurrent load on loopback, for a normal
 # route and for the healthcheck path, through each variant of the benchmark app.
 #
-#   bash tests/perf/load.sh [seconds per run, default 10] [runs, default 3] [variants...]
+#   bash perf/load.sh [seconds per run, default 10] [runs, default 3] [variants...]
 #
 # Each cell is the run with the median requests/s out of `runs`.
 # Load generator: wrk 4.1 (Debian: apt-get install wrk), 1 thread, 32 connections;
 # the server runs one tokio worker; each is pinned to one of the two cores (taskset).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 seconds=${1:-10}
 runs=${2:-3}
 shift $(( $# < 2 ? $# : 2 ))
 variants=${*:-bare attribute layer checks handwritten}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-cargo build --release -q -p kamal-healthcheck-tests --bin serve
+cargo build --release -q -p kamal-healthcheck-perf --bin serve
 port=38517
 
 echo "| variant | request | requests/s | p50 | p99 |"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What kamal-healthcheck costs at build time.
 #
-#   bash tests/perf/build-cost.sh [runs, default 5] [all | clean | large | syn2]
+#   bash perf/build-cost.sh [runs, default 5] [all | clean | large | syn2]
 #
 # 1. Clean debug build of a typical axum + tokio (`macros`) app, built and served
 #    in `main` (a `TraceLayer`, `tracing-subscriber`, a host check, three routes),
@@ -17,7 +17,7 @@
 #    compilation off so that the crate is compiled whole): what the attribute's
 #    expansion and the code it adds cost the compiler.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
 part=${2:-all}
 work=$(mktemp -d)

@@ -1,13 +1,13 @@
-//! Serves one variant of the benchmark app (see `kamal_healthcheck_tests::apps`)
+//! Serves one variant of the benchmark app (see the crate's `src/lib.rs`)
 //! with `axum::serve` on 127.0.0.1, for load generators.
 //!
 //! ```text
-//! cargo run --release -p kamal-healthcheck-tests --bin serve -- <variant> <port>
+//! cargo run --release -p kamal-healthcheck-perf --bin serve -- <variant> <port>
 //! ```
 
 use axum::ServiceExt;
 use axum::extract::Request;
-use kamal_healthcheck_tests::apps::{self, VARIANTS};
+use kamal_healthcheck_perf::{self as apps, VARIANTS};
 use tokio::net::TcpListener;
 
 fn main() -> std::io::Result<()> {

@@ -15,6 +15,19 @@ use std::convert::Infallible;
 
 use tower::{Layer, Service, ServiceExt};
 
+/// kamal-proxy's probe's `Host`: the container's short id and port.
+pub const CONTAINER_HOST: &str = "7c7168a662c1:80";
+/// The only `Host` the apps serve.
+pub const ALLOWED_HOST: &str = "example.com";
+
+/// The allow-list: `400` for any other `Host`.
+async fn allowed_host_or_400(request: Request, next: Next) -> Response {
+    match request.headers().get(HOST) {
+        Some(host) if host == ALLOWED_HOST => next.run(request).await,
+        _ => (StatusCode::BAD_REQUEST, "unknown host").into_response(),
+    }
+}
+
 /// The variants, in the order tables list them.
 pub const VARIANTS: [&str; 6] = [
     "bare",
@@ -50,27 +63,31 @@ async fn answer_up_lean(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The app without any healthcheck: the limit.
 pub fn bare() -> Router {
     Router::new()
         .route("/", get(|| async { "home" }))
         .route("/users/{id}", get(|| async { "user" }))
         .route("/about", get(|| async { "about" }))
-        .layer(from_fn(crate::allowed_host_or_400))
+        .layer(from_fn(allowed_host_or_400))
 }
 
+/// The app built by a function with `#[kamal_healthcheck]`.
 #[kamal_healthcheck]
 pub fn annotated() -> Router {
     Router::new()
         .route("/", get(|| async { "home" }))
         .route("/users/{id}", get(|| async { "user" }))
         .route("/about", get(|| async { "about" }))
-        .layer(from_fn(crate::allowed_host_or_400))
+        .layer(from_fn(allowed_host_or_400))
 }
 
+/// The request of `kind`: `normal` (a route with a path parameter, the
+/// allowed `Host`) or kamal-proxy's probe.
 pub fn request(kind: &str) -> Request {
     let (path, host) = match kind {
-        "normal" => ("/users/42", crate::ALLOWED_HOST),
-        _ => ("/up", crate::CONTAINER_HOST),
+        "normal" => ("/users/42", ALLOWED_HOST),
+        _ => ("/up", CONTAINER_HOST),
     };
     http::Request::get(path)
         .header(HOST, host)

@@ -8,7 +8,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kamal_healthcheck_tests::apps::{VARIANTS, drive_variant};
+use kamal_healthcheck_perf::{VARIANTS, drive_variant};
 
 /// Counts every allocation of the process (this test binary runs one test, on
 /// one thread, so nothing else allocates while it counts).

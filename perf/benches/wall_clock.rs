@@ -1,9 +1,9 @@
 //! Nanoseconds per request for the same app served four ways (see
-//! `kamal_healthcheck_tests::apps`), requests built and sent in-process with
+//! `kamal_healthcheck_perf`), requests built and sent in-process with
 //! `ready().call()` on a current-thread runtime.
 //!
 //! ```text
-//! cargo bench -p kamal-healthcheck-tests --bench wall_clock
+//! cargo bench -p kamal-healthcheck-perf --bench wall_clock
 //! ```
 
 use std::convert::Infallible;
@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use axum::extract::Request;
 use axum::response::Response;
 use divan::Bencher;
-use kamal_healthcheck_tests::apps::{self, KINDS, request};
+use kamal_healthcheck_perf::{self as apps, KINDS, request};
 use tower::{Service, ServiceExt};
 
 fn main() {
