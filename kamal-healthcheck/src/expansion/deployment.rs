@@ -174,7 +174,7 @@ impl Serving {
     #[track_caller]
     pub fn served<S, M, B>(
         &self,
-        layer: crate::HealthCheckLayer<M>,
+        layer: crate::layer::HealthCheckLayer<M>,
         app: S,
         address: Option<std::net::SocketAddr>,
     ) -> crate::expansion::serving::Served<S, M, B> {
