@@ -1,5 +1,6 @@
 //! The app built entirely in `main` with `#[kamal_healthcheck]` on `main`
-//! (`src/bin/built_in_main.rs`), run as its own process and probed over TCP as
+//! (`kamal-healthcheck/examples/app.rs`, the README's `cargo run --example
+//! app`), run as its own process and probed over TCP as
 //! kamal-proxy probes it: `/up` is answered ahead of the host allow-list, the
 //! HTTPS redirect and the `TraceLayer`; everything else still meets them; and
 //! `ConnectInfo` still reaches the handlers.
@@ -19,8 +20,23 @@ impl Drop for App {
     }
 }
 
+/// The example, built by cargo as `cargo run --example app` builds it, in
+/// this build's target folder.
+fn example() -> std::path::PathBuf {
+    let built = Command::new(env!("CARGO"))
+        .args(["build", "-q", "--workspace", "--example", "app"])
+        .status()
+        .expect("cargo runs");
+    assert!(built.success(), "the example builds");
+    // The test binary is in `<target>/<profile>/deps/`, the example in
+    // `<target>/<profile>/examples/`.
+    let test = std::env::current_exe().unwrap();
+    let profile = test.parent().unwrap().parent().unwrap();
+    profile.join("examples").join("app")
+}
+
 fn start() -> (App, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_built_in_main"))
+    let mut child = Command::new(example())
         .env("PORT", "0")
         .stdout(Stdio::piped())
         .spawn()

@@ -184,11 +184,8 @@ fn the_readme_runs_the_main_form_and_tests_the_workspace() {
         assert_eq!(block.info, "sh", "{heading}");
         block.text
     };
-    assert_eq!(
-        command("\n## Run it\n"),
-        "cargo run -p kamal-healthcheck-tests --bin built_in_main\n"
-    );
-    let built_in_main = include_str!("../../src/bin/built_in_main.rs");
+    assert_eq!(command("\n## Run it\n"), "cargo run --example app\n");
+    let built_in_main = include_str!("../../../kamal-healthcheck/examples/app.rs");
     assert!(built_in_main.contains("#[kamal_healthcheck]\n#[tokio::main]\nasync fn main"));
     assert_eq!(command("\n## Test it\n"), "cargo test --workspace\n");
     assert!(include_str!("../../../.ci/run").contains("\nrun cargo test --workspace\n"));

@@ -4,7 +4,7 @@
 //! 127.0.0.1:`PORT` (any free port unless set) and prints the address.
 //!
 //! ```text
-//! cargo run -p kamal-healthcheck-tests --bin built_in_main
+//! cargo run --example app
 //! ```
 
 use std::io::Write;
