@@ -91,6 +91,17 @@ fn the_binary_probes_the_app_beside_it_and_exits_with_the_verdict() {
         format!("503 db: failed (GET /up at {})", down.address)
     );
     assert_eq!(code, Some(1));
+    // Or in the environment, as a Dockerfile's ENV gives it.
+    let output = Command::new(BINARY)
+        .arg("healthcheck")
+        .env("KAMAL_HEALTHCHECK_ADDRESS", up.address.to_string())
+        .output()
+        .expect("the self-probe runs");
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim_end(),
+        format!("200 OK (GET /up at {})", up.address)
+    );
+    assert_eq!(output.status.code(), Some(0));
     drop(up);
 
     // The app gone from the address given: why no answer came.
