@@ -404,10 +404,11 @@ fn listening(
 ) {
     let config = readiness.map(|readiness| readiness.config());
     let kamal = crate::log::Kamal::from_env();
-    if let Some(address) = address {
-        crate::waiting::listens(address);
-    }
+    // The watch's, for a role kamal-proxy serves: where the app listens.
     if kamal.is_some() && proxied {
+        if let Some(address) = address {
+            crate::waiting::listens(address);
+        }
         crate::waiting::start(crate::waiting::Deploy {
             path,
             app_port,
@@ -448,7 +449,7 @@ impl<S, M> Layer<S> for HealthCheckLayer<M> {
         if let Some(problem) = self
             .readiness
             .as_ref()
-            .and_then(|readiness| readiness.config().deadline_problem())
+            .and_then(|readiness| readiness.problem())
         {
             panic!("{problem}");
         }

@@ -345,8 +345,7 @@ pub(crate) fn healthcheck_inside(path: &str, status: http::StatusCode) {
 
 /// A signal started the stop: one `INFO`.
 pub(crate) fn stop_begins(signal: &str, deadline: Duration, stop_timeout: Duration) {
-    let kamal = std::env::var_os("KAMAL_CONTAINER_NAME").is_some();
-    let before = if kamal {
+    let before = if Kamal::from_env().is_some() {
         format!(", before docker stop's SIGKILL at {stop_timeout:?}")
     } else {
         String::new()

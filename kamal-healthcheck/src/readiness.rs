@@ -27,6 +27,10 @@ pub(crate) struct Readiness {
     config: Config,
     state: Mutex<State>,
     log: RunLog,
+    /// Why the settings cannot work (a deadline that does not end before
+    /// kamal-proxy's timeout), if they cannot: decided once, here, and
+    /// refused where the layer is applied.
+    problem: Option<String>,
 }
 
 #[derive(Default)]
@@ -52,10 +56,16 @@ pub(crate) enum Begin {
 impl Readiness {
     pub(crate) fn new(config: Config) -> Self {
         Self {
+            problem: config.deadline_problem(),
             config,
             state: Mutex::new(State::default()),
             log: RunLog::default(),
         }
+    }
+
+    /// Why the settings cannot work, if they cannot.
+    pub(crate) fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 
     pub(crate) fn config(&self) -> &Config {

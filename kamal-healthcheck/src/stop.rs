@@ -75,6 +75,12 @@ fn state() -> std::sync::MutexGuard<'static, State> {
 }
 
 impl State {
+    /// `docker stop`'s timeout: the first start's, Docker's 10 s unless
+    /// given.
+    fn stop_timeout(&self) -> Duration {
+        self.stop_timeout.unwrap_or(crate::rules::STOP_TIMEOUT)
+    }
+
     fn active(&self) -> bool {
         !self.functions.is_empty() || self.servers > 0 || self.unseen_servers > 0
     }
@@ -221,8 +227,7 @@ fn listen() -> bool {
         let (began, first, returned, stop_timeout) = {
             let state = state();
             let (began, first, returned) = state.began.expect("begun above");
-            let stop_timeout = state.stop_timeout.unwrap_or(crate::rules::STOP_TIMEOUT);
-            (began, first, returned, stop_timeout)
+            (began, first, returned, state.stop_timeout())
         };
         let deadline = crate::rules::stop_deadline(stop_timeout).saturating_sub(began.elapsed());
         let sleep = tokio::time::sleep(deadline);
@@ -259,8 +264,7 @@ fn begin(received: Received) {
         }
         let returned = !state.active();
         state.began = Some((Instant::now(), received, returned));
-        let stop_timeout = state.stop_timeout.unwrap_or(crate::rules::STOP_TIMEOUT);
-        (stop_timeout, returned)
+        (state.stop_timeout(), returned)
     };
     let deadline = crate::rules::stop_deadline(stop_timeout);
     crate::log::stop_begins(received.name, deadline, stop_timeout);
@@ -281,14 +285,12 @@ fn begin(received: Received) {
 /// the app may be returning because of it. Every listener of a signal is
 /// told at once, so a signal the app heard is here.
 pub(crate) fn peek() {
-    {
-        let received = match &mut *crate::outcome::lock(&process().peek) {
-            Some(signals) => signals.poll_recv(&mut Context::from_waker(std::task::Waker::noop())),
-            None => Poll::Pending,
-        };
-        if let Poll::Ready(received) = received {
-            begin(received);
-        }
+    let received = match &mut *crate::outcome::lock(&process().peek) {
+        Some(signals) => signals.poll_recv(&mut Context::from_waker(Waker::noop())),
+        None => Poll::Pending,
+    };
+    if let Poll::Ready(received) = received {
+        begin(received);
     }
 }
 
