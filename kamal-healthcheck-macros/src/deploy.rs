@@ -25,8 +25,6 @@ pub(crate) struct Deploy {
     pub(crate) path_at: Option<String>,
     /// `proxy.healthcheck.timeout`, if set.
     pub(crate) timeout: Option<Duration>,
-    /// `proxy.app_port`, 80 unless set.
-    pub(crate) app_port: u16,
     /// `deploy_timeout`, if set in the file (a destination may set its own:
     /// see `deployments`).
     pub(crate) deploy_timeout: Option<Duration>,
@@ -177,7 +175,6 @@ fn deploy_of(file: PathBuf, config: &yaml_rust2::Yaml) -> Result<Deploy, Message
         path_at: path.as_ref().map(|(at, _)| at.clone()),
         path: path.map_or_else(|| KAMAL_DEFAULT_PATH.to_owned(), |(_, path)| path),
         timeout,
-        app_port: deployment.app_port,
         deployments: vec![deployment],
         files: vec![file.clone()],
         file,
@@ -259,7 +256,8 @@ fn read_destination(
 /// `name` and every destination beside it, each merged over it: their
 /// healthcheck paths must agree (one build answers one path), the strictest
 /// timeout is the one a deadline must fit in, and each destination's
-/// `proxy.app_port` is kept for the check at start-up.
+/// settings for a container's stop and deploy are kept, for the app to pick
+/// its own at start-up.
 #[cfg(feature = "deploy-yml")]
 fn read_with_destinations(base: &std::path::Path, name: &str) -> Result<Deploy, Message> {
     let (file, text) = text_of(base, name)?;
@@ -1031,7 +1029,6 @@ mod tests {
         let deploy = read_with_destinations(&dir, "config/deploy.yml").unwrap();
         assert_eq!(deploy.path, "/healthz");
         assert_eq!(deploy.timeout, Some(Duration::from_secs(3)));
-        assert_eq!(deploy.app_port, 3000);
         let ports: Vec<_> = deploy
             .deployments
             .iter()
@@ -1041,7 +1038,11 @@ mod tests {
         assert_eq!(deploy.files.len(), 3);
         let staging = read_destination(&dir, "config/deploy.yml", "staging").unwrap();
         assert_eq!(
-            (staging.path.as_str(), staging.timeout, staging.app_port),
+            (
+                staging.path.as_str(),
+                staging.timeout,
+                staging.deployments[0].app_port
+            ),
             ("/healthz", Some(Duration::from_secs(3)), 4000)
         );
         let error = read_destination(&dir, "config/deploy.yml", "qa")

@@ -281,7 +281,6 @@ fn untyped_server(stmt: &mut Stmt) -> Option<Stmt> {
 /// constructor for the form (see its `expansion::deployment`).
 fn start_serving(plan: &Plan, function: &str) -> TokenStream {
     let krate = &plan.krate;
-    let duration = duration_tokens;
     let optional = |duration: Option<std::time::Duration>| match duration {
         Some(duration) => {
             let duration = duration_tokens(duration);
@@ -290,11 +289,9 @@ fn start_serving(plan: &Plan, function: &str) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let signals = plan.stop_timeout.is_some();
-    let stop_timeout = duration(
-        plan.stop_timeout
-            .unwrap_or(std::time::Duration::from_secs(10)),
-    );
-    let deploy_timeout = duration(plan.deploy_timeout);
+    // Without the stop (`signals = false`) its timeout is unused.
+    let stop_timeout = duration_tokens(plan.stop_timeout.unwrap_or(crate::rules::STOP_TIMEOUT));
+    let deploy_timeout = duration_tokens(plan.deploy_timeout);
     let deployments = plan.deployments.iter().flatten().map(|deployment| {
         let crate::deploy::Deployment {
             destination,
