@@ -42,6 +42,20 @@ impl Recorder {
             .collect()
     }
 
+    /// The `ERROR` events, once there is one, waiting for them for 2 s at
+    /// most (the start-up question's come from a task of the crate's);
+    /// none after that.
+    pub async fn errors(&self) -> Vec<Event> {
+        for _ in 0..200 {
+            let errors = self.at(Level::ERROR);
+            if !errors.is_empty() {
+                return errors;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        Vec::new()
+    }
+
     pub fn clear(&self) {
         self.0.lock().unwrap().clear();
     }

@@ -22,6 +22,27 @@ pub const CONTAINER_HOST: &str = "7c7168a662c1:80";
 /// The only `Host` the guarded apps serve.
 pub const ALLOWED_HOST: &str = "example.com";
 
+/// Starts `command` (one of the test apps, which print `listening on
+/// ADDRESS` first) with its stdout piped, and returns it with that address.
+pub fn spawn_listening(command: &mut std::process::Command) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the app starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the app prints its address")
+        .parse()
+        .unwrap();
+    (child, address)
+}
+
 /// A server on a free loopback port, stopped when dropped.
 pub struct Server {
     pub address: SocketAddr,

@@ -5,11 +5,10 @@
 //! HTTPS redirect and the `TraceLayer`; everything else still meets them; and
 //! `ConnectInfo` still reaches the handlers.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
-use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request};
+use kamal_healthcheck_tests::{ALLOWED_HOST, probe, request, spawn_listening};
 
 struct App(Child);
 
@@ -36,21 +35,7 @@ fn example() -> std::path::PathBuf {
 }
 
 fn start() -> (App, SocketAddr) {
-    let mut child = Command::new(example())
-        .env("PORT", "0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the app starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the app prints its address")
-        .parse()
-        .unwrap();
+    let (child, address) = spawn_listening(Command::new(example()).env("PORT", "0"));
     (App(child), address)
 }
 

@@ -18,7 +18,6 @@ use kamal_healthcheck::kamal_healthcheck;
 use kamal_healthcheck_tests::events::Recorder;
 use kamal_healthcheck_tests::probe;
 use tokio::net::TcpListener;
-use tracing::Level;
 
 /// The app's own health route, whose database is down.
 fn api_routes() -> Router {
@@ -110,18 +109,6 @@ async fn serve_without_a_route(listener: TcpListener) {
     axum::serve(listener, app).await.unwrap();
 }
 
-/// Waits, a few seconds at most, for an `ERROR` event to be recorded.
-async fn errors(recorder: &Recorder) -> Vec<kamal_healthcheck_tests::events::Event> {
-    for _ in 0..200 {
-        let errors = recorder.at(Level::ERROR);
-        if !errors.is_empty() {
-            return errors;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    Vec::new()
-}
-
 /// Serves the app with `serve`, probes it, and returns the `ERROR`s logged.
 async fn probed<F>(serve: fn(TcpListener) -> F) -> Vec<kamal_healthcheck_tests::events::Event>
 where
@@ -145,7 +132,7 @@ where
     tokio::spawn(serve(listener));
     // The healthcheck answers; the app's route never runs for the probe.
     assert_eq!(probe(address, "GET", path).await.status, 200);
-    let errors = errors(&recorder).await;
+    let errors = recorder.errors().await;
     assert_eq!(errors.len(), 1, "{:?}", recorder.events());
     errors
 }
@@ -200,7 +187,7 @@ async fn a_rejection_by_a_route_with_a_parameter_is_no_error() {
     assert_eq!(probe(address, "GET", "/up").await.status, 200);
     assert_eq!(probe(address, "GET", "/42").await.status, 200);
     assert!(
-        errors(&recorder).await.is_empty(),
+        recorder.errors().await.is_empty(),
         "{:?}",
         recorder.events()
     );
@@ -232,7 +219,7 @@ async fn no_route_of_its_own_is_no_error() {
     // those, then look.
     assert_eq!(probe(address, "GET", "/").await.status, 200);
     assert!(
-        errors(&recorder).await.is_empty(),
+        recorder.errors().await.is_empty(),
         "{:?}",
         recorder.events()
     );
@@ -333,7 +320,7 @@ async fn a_route_that_hangs_holds_the_app_only_until_the_question_s_deadline() {
     assert_eq!(probe(address, "GET", "/up").await.status, 200);
     let home = tokio::time::timeout(Duration::from_secs(3), probe(address, "GET", "/")).await;
     assert_eq!(home.expect("the app answers its own requests").status, 200);
-    let errors = errors(&recorder).await;
+    let errors = recorder.errors().await;
     assert_eq!(errors.len(), 1, "{:?}", recorder.events());
     assert!(
         errors[0]

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use kamal_healthcheck_tests::probe;
+use kamal_healthcheck_tests::{probe, spawn_listening};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A request as a browser sends it, not kamal-proxy.
@@ -52,19 +52,13 @@ impl App {
             .env_remove("KAMAL_CONTAINER_NAME")
             .env_remove("KAMAL_VERSION")
             .env_remove("KAMAL_DESTINATION")
-            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(container) = container {
             command
                 .env("KAMAL_CONTAINER_NAME", container)
                 .env("KAMAL_VERSION", "3d4f1e2a");
         }
-        let mut child = command.spawn().expect("the app starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line.trim()["listening on ".len()..].parse().unwrap();
+        let (mut child, address) = spawn_listening(&mut command);
         let stderr = child.stderr.take().unwrap();
         let (send, log) = channel();
         std::thread::spawn(move || {
