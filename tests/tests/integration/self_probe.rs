@@ -4,10 +4,11 @@
 //! one line and its exit status. One test, since it looks for the processes
 //! that run that binary.
 
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use kamal_healthcheck_tests::spawn_listening;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_self_probe");
 
@@ -19,18 +20,12 @@ struct App {
 
 impl App {
     fn start(database: &str) -> App {
-        let mut child = Command::new(BINARY)
-            .env("DATABASE_ADDR", database)
-            .env_remove("KAMAL_HEALTHCHECK_ADDRESS")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the app starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line.trim()["listening on ".len()..].parse().unwrap();
+        let (child, address) = spawn_listening(
+            Command::new(BINARY)
+                .env("DATABASE_ADDR", database)
+                .env_remove("KAMAL_HEALTHCHECK_ADDRESS")
+                .stderr(Stdio::null()),
+        );
         App { child, address }
     }
 }
@@ -103,6 +98,19 @@ fn the_binary_probes_the_app_beside_it_and_exits_with_the_verdict() {
     );
     assert_eq!(output.status.code(), Some(0));
     drop(up);
+
+    // A listener that never answers: the self-probe gives up within its 5 s,
+    // saying so.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = silent.local_addr().unwrap().to_string();
+    let (line, code, took) = self_probe(&[&address]);
+    assert_eq!(code, Some(1), "{line}");
+    assert!(line.starts_with("no answer: "), "{line}");
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(7),
+        "gave up after {took:?}"
+    );
+    drop(silent);
 
     // The app gone from the address given: why no answer came.
     let address = down.address.to_string();
