@@ -30,7 +30,6 @@ use crate::deploy::Deploy;
 use crate::errors::{Errors, Message};
 use crate::function::{Function, Input, Returns};
 use crate::model::{Chain, Model, Serving, StepKind};
-use crate::serve::Recogniser;
 
 use crate::rules::{
     DEFAULT_DEADLINE, DEFAULT_PATH, DEPLOY_TIMEOUT, PROXY_TIMEOUT as KAMAL_TIMEOUT, STOP_TIMEOUT,
@@ -60,6 +59,8 @@ pub(crate) struct Plan {
     /// deploy, by role, when the attribute reads deploy.yml: the app picks
     /// its own at start-up.
     pub(crate) deployments: Option<Vec<crate::deploy::Deployment>>,
+    /// The body, with where the expansion edits it.
+    pub(crate) body: crate::sites::Block,
 }
 
 /// What was read of `deploy = ".."`.
@@ -76,12 +77,8 @@ pub(crate) enum Form {
     /// In the router the function returns.
     Returns(Returns),
     /// Around what the function's `serve` calls serve: the names the
-    /// function's arguments bind, which the checks may use, and what names
-    /// `axum::serve` in the body.
-    Serves {
-        arguments: Vec<Ident>,
-        recogniser: Recogniser,
-    },
+    /// function's arguments bind, which the checks may use.
+    Serves { arguments: Vec<Ident> },
 }
 
 /// The readiness settings, checked.
@@ -120,12 +117,12 @@ pub(crate) fn plan(
     args: Args,
     function: &Function,
     model: &Model,
-    serving: &Serving,
+    serving: Serving,
     deploy: DeployYml<'_>,
     errors: &mut Errors,
 ) -> Result<Plan, Refused> {
     attribute_written_twice(function, errors);
-    let form = match form(function, serving) {
+    let form = match form(function, &serving) {
         Ok(form) => form,
         Err(error) => {
             errors.push(error);
@@ -147,7 +144,7 @@ pub(crate) fn plan(
     };
     let deployed = deployed(&args, deploy, errors);
     routes_at_path(model, &deployed.path, errors);
-    let readiness = readiness(&args, function, serving, deployed.timeout, errors);
+    let readiness = readiness(&args, function, &serving, deployed.timeout, errors);
     let stop_timeout = stop_timeout(&args, &form, deployed.stop_timeout, errors);
     let self_probe = self_probe(&args, function, &form, errors);
     let deploy_timeout = deployed
@@ -167,6 +164,7 @@ pub(crate) fn plan(
         stop_timeout,
         deploy_timeout,
         deployments: deployed.deployments,
+        body: serving.body,
     })
 }
 
@@ -332,10 +330,7 @@ fn form(function: &Function, serving: &Serving) -> Result<Form, syn::Error> {
             .iter()
             .map(|input| input.name.clone())
             .collect();
-        return Ok(Form::Serves {
-            arguments,
-            recogniser: serving.recogniser.clone(),
-        });
+        return Ok(Form::Serves { arguments });
     }
     match function.returns {
         Some(returns) => Ok(Form::Returns(returns)),

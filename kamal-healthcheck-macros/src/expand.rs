@@ -7,11 +7,11 @@
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, Block, Expr, Ident, ItemFn, Stmt};
+use syn::{AttrStyle, Block, Ident, ItemFn, Stmt};
 
 use crate::check::{Form, Plan, Readiness};
 use crate::function::{Function, Returns};
-use crate::serve::Recogniser;
+use crate::sites;
 
 /// The function with the healthcheck installed.
 pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
@@ -30,11 +30,8 @@ pub(crate) fn expand(function: &Function, plan: &Plan) -> TokenStream {
     let tracking = tracking(&plan.tracked);
     let body = match &plan.form {
         Form::Returns(returns) => returning(function, block, plan, *returns),
-        Form::Serves {
-            arguments,
-            recogniser,
-        } => {
-            let body = serving(block, plan, arguments, recogniser);
+        Form::Serves { arguments } => {
+            let body = serving(plan, arguments);
             // From the first statement: the settings in force for the
             // container, chosen at start-up, and the stop, which listens for
             // signals from then on, so that none is lost before the app
@@ -98,7 +95,9 @@ fn returning(function: &Function, block: &Block, plan: &Plan, returns: Returns) 
     };
     let Plan { path, krate, .. } = plan;
     let sig = &function.item.sig;
-    let block = inspect_layers(block.to_token_stream(), krate);
+    let span = block.brace_token.span.join();
+    let mut block = Group::new(Delimiter::Brace, Writing::new(plan).body());
+    block.set_span(span);
     // The body runs in a closure (an `async` block for an `async fn`) so that its
     // `return`s and `?`s keep their meaning; its type is the declared return type.
     // `impl Trait` may name a function's return type, but not a closure's or a
@@ -147,72 +146,185 @@ fn returning(function: &Function, block: &Block, plan: &Plan, returns: Returns) 
 /// each variable is copied as soon as it is bound (at the top of the body for
 /// the arguments), and copied again for each statement that holds `serve`
 /// calls, so that the body may move it and several tasks may each serve.
-fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) -> TokenStream {
-    let krate = &plan.krate;
-    let captured: &[Ident] = plan
-        .readiness
-        .as_ref()
-        .map_or(&[], |readiness| &readiness.captured);
-    let mut block = block.clone();
-    let saved_arguments: Vec<Stmt> = arguments
+fn serving(plan: &Plan, arguments: &[Ident]) -> TokenStream {
+    let writing = Writing::new(plan);
+    let saved: Vec<Ident> = arguments
         .iter()
-        .filter(|name| captured.contains(name))
-        .map(|name| copy(&saved(name), quote!(#name)))
+        .filter(|name| writing.captured.contains(name))
+        .cloned()
         .collect();
-    let mut top = true;
-    serve.each_block(&mut block, &mut |block| {
-        let mut saved_here: Vec<&Ident> = Vec::new();
-        let mut stmts = Vec::with_capacity(block.stmts.len());
-        if std::mem::take(&mut top) {
-            stmts.extend(saved_arguments.iter().cloned());
-            saved_here.extend(arguments.iter().filter(|name| captured.contains(name)));
-        }
-        for mut stmt in std::mem::take(&mut block.stmts) {
-            if serve.count(stmt.to_token_stream()) > 0 {
-                stmts.extend(untyped_server(&mut stmt));
-                for name in &saved_here {
-                    let saved = saved(name);
-                    stmts.push(copy(&in_use(name), quote!(#saved)));
+    let copies = saved
+        .iter()
+        .map(|name| copy(&saved_name(name), quote!(#name)));
+    let body = writing.block(&plan.body, true, saved.clone());
+    quote!(#(#copies)* #body)
+}
+
+/// Writes the body from its sites ([`crate::sites`]), as written but for them:
+/// each `.layer(..)` argument is handed to rustc first, which reports a
+/// healthcheck placed by hand among them whatever it is called (`use .. as
+/// ..`, a re-export, an alias); each `serve` call serves its app inside the
+/// healthcheck; and the checks' variables are copied where they are bound and
+/// before each statement that serves.
+struct Writing<'a> {
+    plan: &'a Plan,
+    /// The names the checks use.
+    captured: &'a [Ident],
+}
+
+impl<'a> Writing<'a> {
+    fn new(plan: &'a Plan) -> Self {
+        let captured = plan
+            .readiness
+            .as_ref()
+            .map_or(&[][..], |readiness| &readiness.captured);
+        Self { plan, captured }
+    }
+
+    /// The body's statements, for a function that returns the router.
+    fn body(&self) -> TokenStream {
+        self.block(&self.plan.body, true, Vec::new())
+    }
+
+    /// The statements of `block`. `visited` when it is the body or within a
+    /// statement that serves: there the checks' variables are copied where
+    /// they are bound, and, of those copied in it (`saved`), again before each
+    /// statement that serves.
+    fn block(&self, block: &sites::Block, visited: bool, mut saved: Vec<Ident>) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in &block.stmts {
+            if stmt.serves > 0 {
+                if let Some(ty) = &stmt.server_type {
+                    out.extend(quote!(let _: ::core::marker::PhantomData<#ty>;));
+                }
+                for name in &saved {
+                    let copy = copy(&in_use(name), {
+                        let saved = saved_name(name);
+                        quote!(#saved)
+                    });
+                    copy.to_tokens(&mut out);
                 }
             }
-            let bound: Vec<&Ident> = match &stmt {
-                Stmt::Local(local) => crate::syntax::bindings(&local.pat)
-                    .into_iter()
-                    .filter(|binding| binding.by_ref.is_none())
-                    .map(|binding| &binding.ident)
-                    .filter_map(|bound| captured.iter().find(|name| *name == bound))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            stmts.push(stmt);
-            for name in bound {
-                stmts.push(copy(&saved(name), quote!(#name)));
-                saved_here.retain(|known| *known != name);
-                saved_here.push(name);
+            let level = &stmt.tokens;
+            out.extend(self.splice(stmt, level, 0..level.tokens.len()));
+            if !visited {
+                continue;
+            }
+            for (name, by_ref) in &stmt.bound {
+                if *by_ref || !self.captured.contains(name) {
+                    continue;
+                }
+                copy(&saved_name(name), quote!(#name)).to_tokens(&mut out);
+                saved.retain(|known| known != name);
+                saved.push(name.clone());
             }
         }
-        block.stmts = stmts;
-    });
-    let layer = || match &plan.readiness {
-        None => {
-            let path = &plan.path;
-            quote!(#krate::HealthCheckLayer::with_path(#path))
+        out
+    }
+
+    /// `level`'s tokens in `range`, with its edits made; `stmt` is the
+    /// statement they are of.
+    fn splice(
+        &self,
+        stmt: &sites::Statement,
+        level: &sites::Level,
+        range: std::ops::Range<usize>,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut here = level.here.iter().peekable();
+        let mut within = level.within.iter().peekable();
+        let mut i = range.start;
+        while i < range.end {
+            while here.next_if(|(at, _)| *at < i).is_some() {}
+            while within.next_if(|(at, _)| *at < i).is_some() {}
+            let edit = here.next_if(|(at, _)| *at == i).map(|(_, edit)| edit);
+            let inner = within.next_if(|(at, _)| *at == i).map(|(_, inner)| inner);
+            let token = &level.tokens[i];
+            let written = match (edit, token) {
+                (Some(sites::Edit::Serve { name, comma, end }), _) => {
+                    let path: TokenStream = level.tokens[i..=*name].iter().cloned().collect();
+                    let TokenTree::Group(args) = &level.tokens[name + 1] else {
+                        unreachable!("a call's arguments")
+                    };
+                    let whole;
+                    let inner = match within.next_if(|(at, _)| *at == name + 1) {
+                        Some((_, inner)) => inner,
+                        None => {
+                            whole = sites::Level {
+                                tokens: args.stream().into_iter().collect(),
+                                ..sites::Level::default()
+                            };
+                            &whole
+                        }
+                    };
+                    let listener = self.splice(stmt, inner, 0..*comma);
+                    let app = self.splice(stmt, inner, comma + 1..*end);
+                    let first = inner.tokens[comma + 1].span();
+                    let last = inner.tokens[end - 1].span();
+                    let at = first.join(last).unwrap_or(first);
+                    let mut replaced =
+                        Group::new(Delimiter::Parenthesis, self.serve(path, listener, app, at));
+                    // At the call's place, but the expansion's own: parentheses
+                    // the user did not write draw no `unused_parens` warning
+                    // (`let server = axum::serve(..);`).
+                    replaced.set_span(Span::mixed_site().located_at(args.span()));
+                    out.extend([TokenTree::Group(replaced)]);
+                    i = name + 2;
+                    continue;
+                }
+                (Some(sites::Edit::Block(k)), _) => {
+                    let visited = stmt.serves > 0;
+                    out.extend(self.block(&stmt.blocks[*k], visited, Vec::new()));
+                    i += 1;
+                    continue;
+                }
+                (Some(sites::Edit::Layer(span)), TokenTree::Group(group)) => {
+                    let arg = match inner {
+                        Some(inner) => self.splice(stmt, inner, 0..inner.tokens.len()),
+                        None => group.stream(),
+                    };
+                    let value = name("layer");
+                    let inspect = inspect(&self.plan.krate, &value, *span);
+                    Some((
+                        group,
+                        quote!({
+                            let #value = #arg;
+                            #inspect
+                            #value
+                        }),
+                    ))
+                }
+                (_, TokenTree::Group(group)) => {
+                    inner.map(|inner| (group, self.splice(stmt, inner, 0..inner.tokens.len())))
+                }
+                _ => None,
+            };
+            match written {
+                Some((group, stream)) => {
+                    let mut inner = Group::new(group.delimiter(), stream);
+                    inner.set_span(group.span());
+                    out.extend([TokenTree::Group(inner)]);
+                }
+                None => out.extend([token.clone()]),
+            }
+            i += 1;
         }
-        Some(readiness) => {
-            let built = healthcheck_layer(plan, readiness);
-            let copies = readiness.captured.iter().map(|name| {
-                let copy = in_use(name);
-                quote!(let #name = ::core::clone::Clone::clone(&#copy);)
-            });
-            quote!({ #(#copies)* #built })
-        }
-    };
-    let stmts = &block.stmts;
-    let body = inspect_layers(quote!(#(#stmts)*), krate);
-    rewrite(serve, body, &|path, listener, app| {
+        out
+    }
+
+    /// A `serve` call: `path` as written (its import stays in use), its
+    /// listener, and its app, which begins at `at`.
+    fn serve(
+        &self,
+        path: TokenStream,
+        listener: TokenStream,
+        app: TokenStream,
+        at: Span,
+    ) -> TokenStream {
+        let (plan, krate) = (self.plan, &self.plan.krate);
         let (value, address) = (name("listener"), name("address"));
         let (serve, signal) = (name("serve"), name("signal"));
-        let served = served(krate, &layer(), app, &address);
+        let served = served(krate, &self.layer(), app, at, &address);
         // With the signals handled: the same server, stopped when the
         // process's stop begins; the app's own `.with_graceful_shutdown(..)`
         // after it is the wrapper's.
@@ -237,41 +349,26 @@ fn serving(block: &Block, plan: &Plan, arguments: &[Ident], serve: &Recogniser) 
             };
             #call
         })
-    })
-}
-
-/// `let server: Serve<..> = axum::serve(..);` without its type: the
-/// attribute's server takes the place of axum's `Serve` (or
-/// `WithGracefulShutdown`), so the type as written would no longer match;
-/// it is left to inference. The type is still named, in a statement of its
-/// own, so that its imports stay in use (unless it holds a `_`, which only
-/// the value could have inferred). Called on statements that hold a `serve`
-/// call; returns that statement, if any.
-fn untyped_server(stmt: &mut Stmt) -> Option<Stmt> {
-    let Stmt::Local(local) = stmt else {
-        return None;
-    };
-    let syn::Pat::Type(typed) = &local.pat else {
-        return None;
-    };
-    let ty = typed.ty.to_token_stream();
-    let names = |name: &str| {
-        fn has(tokens: TokenStream, name: &str) -> bool {
-            tokens.into_iter().any(|token| match token {
-                TokenTree::Ident(ident) => ident == name,
-                TokenTree::Group(group) => has(group.stream(), name),
-                _ => false,
-            })
-        }
-        has(ty.clone(), name)
-    };
-    if !names("Serve") && !names("WithGracefulShutdown") {
-        return None;
     }
-    let named: Option<Stmt> =
-        (!names("_")).then(|| syn::parse_quote!(let _: ::core::marker::PhantomData<#ty>;));
-    local.pat = (*typed.pat).clone();
-    named
+
+    /// The layer a `serve` call's app is served inside.
+    fn layer(&self) -> TokenStream {
+        let krate = &self.plan.krate;
+        match &self.plan.readiness {
+            None => {
+                let path = &self.plan.path;
+                quote!(#krate::HealthCheckLayer::with_path(#path))
+            }
+            Some(readiness) => {
+                let built = healthcheck_layer(self.plan, readiness);
+                let copies = readiness.captured.iter().map(|name| {
+                    let copy = in_use(name);
+                    quote!(let #name = ::core::clone::Clone::clone(&#copy);)
+                });
+                quote!({ #(#copies)* #built })
+            }
+        }
+    }
 }
 
 /// `let serving = Serving::start(..);`, the function's first statement: the
@@ -344,10 +441,16 @@ fn duration_tokens(duration: std::time::Duration) -> TokenStream {
 /// The make-service `serve` is given instead of `app`: the same one, each
 /// service it makes inside the healthcheck, said at start-up to listen on
 /// `address`. A `HealthCheck` placed around `app` by hand is reported by
-/// rustc, on `app`.
-fn served(krate: &TokenStream, layer: &TokenStream, app: &Expr, address: &Ident) -> TokenStream {
+/// rustc, on `app`, which begins at `at`.
+fn served(
+    krate: &TokenStream,
+    layer: &TokenStream,
+    app: TokenStream,
+    at: Span,
+    address: &Ident,
+) -> TokenStream {
     let (value, layer_name, serving) = (name("app"), name("healthcheck"), name("serving"));
-    let inspect = inspect(krate, &value, app.span());
+    let inspect = inspect(krate, &value, at);
     // Its first service is asked whether the app answers the path itself (a
     // route the attribute cannot see), however the app is served.
     quote!({
@@ -394,7 +497,7 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 }
 
 /// The copy of `name` kept for the checks from where it is bound.
-fn saved(name: &Ident) -> Ident {
+fn saved_name(name: &Ident) -> Ident {
     Ident::new(
         &format!("__kamal_healthcheck_saved_{name}"),
         Span::mixed_site(),
@@ -463,52 +566,6 @@ fn healthcheck_layer(plan: &Plan, readiness: &Readiness) -> TokenStream {
     })
 }
 
-/// `tokens` with the argument of every `.layer(..)` and `.route_layer(..)`
-/// call, and of `into_make_service(..)` written as a function, handed to
-/// rustc first, which reports a healthcheck placed by hand among them
-/// whatever it is called (`use .. as ..`, a re-export, an alias).
-fn inspect_layers(tokens: TokenStream, krate: &TokenStream) -> TokenStream {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = TokenStream::new();
-    for (i, token) in tokens.iter().enumerate() {
-        let TokenTree::Group(group) = token else {
-            token.to_tokens(&mut out);
-            continue;
-        };
-        let stream = inspect_layers(group.stream(), krate);
-        let called = i >= 2
-            && group.delimiter() == Delimiter::Parenthesis
-            && match (&tokens[i - 2], &tokens[i - 1]) {
-                (TokenTree::Punct(dot), TokenTree::Ident(method)) if dot.as_char() == '.' => {
-                    method == "layer" || method == "route_layer"
-                }
-                (TokenTree::Punct(colon), TokenTree::Ident(function)) if colon.as_char() == ':' => {
-                    function == "into_make_service"
-                        || function == "into_make_service_with_connect_info"
-                }
-                _ => false,
-            };
-        // Only a call's argument is parsed, once.
-        let parsed = called.then(|| syn::parse2::<Expr>(stream.clone()));
-        let stream = match parsed {
-            Some(Ok(arg)) => {
-                let value = name("layer");
-                let inspect = inspect(krate, &value, arg.span());
-                quote!({
-                    let #value = #arg;
-                    #inspect
-                    #value
-                })
-            }
-            _ => stream,
-        };
-        let mut inner = Group::new(group.delimiter(), stream);
-        inner.set_span(group.span());
-        inner.to_tokens(&mut out);
-    }
-    out
-}
-
 /// `ty` with every `impl Trait` in it replaced by `_`.
 fn inferred(ty: &syn::Type) -> syn::Type {
     use syn::Type;
@@ -531,49 +588,4 @@ fn inferred(ty: &syn::Type) -> syn::Type {
         Type::Group(inner) => inferred(&inner.elem),
         other => other.clone(),
     }
-}
-
-/// `tokens` with every `serve` call replaced by what `replace` writes for it
-/// (the arguments, from its listener and its app).
-fn rewrite(
-    serve: &Recogniser,
-    tokens: TokenStream,
-    replace: &dyn Fn(TokenStream, &Expr, &Expr) -> TokenStream,
-) -> TokenStream {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        if let Some(call) = serve.token_call(&tokens, i) {
-            // The path, as written (its import stays in use), was copied
-            // already: the call, path and all, is what `replace` writes, in
-            // parentheses so that a method may follow it.
-            let path: TokenStream = out
-                .drain(out.len() - (i - call.start)..)
-                .chain([tokens[i].clone()])
-                .collect();
-            let mut replaced = Group::new(
-                Delimiter::Parenthesis,
-                replace(path, &call.listener, &call.app),
-            );
-            // At the call's place, but the expansion's own: parentheses the
-            // user did not write draw no `unused_parens` warning
-            // (`let server = axum::serve(..);`).
-            replaced.set_span(Span::mixed_site().located_at(tokens[i + 1].span()));
-            out.push(TokenTree::Group(replaced));
-            i += 2;
-            continue;
-        }
-        match &tokens[i] {
-            TokenTree::Group(group) => {
-                let mut inner =
-                    Group::new(group.delimiter(), rewrite(serve, group.stream(), replace));
-                inner.set_span(group.span());
-                out.push(TokenTree::Group(inner));
-            }
-            other => out.push(other.clone()),
-        }
-        i += 1;
-    }
-    out.into_iter().collect()
 }

@@ -5,8 +5,9 @@
 //! - parse: its arguments (`args`), each checked on its own;
 //! - read: the annotated item as a function, with the names its arguments
 //!   bind (`function`); its body, into a model of the routers it returns or
-//!   serves and the facts about its `serve` calls (`model`, which finds them
-//!   with `serve`); and deploy.yml with its destinations (`deploy`);
+//!   serves (`model`), and its tokens, printed and searched once, with where
+//!   its `serve` calls and layers are (`sites`; both find `serve` calls with
+//!   `serve`); and deploy.yml with its destinations (`deploy`);
 //! - check: every rule over what was read, giving a plain-data plan or the
 //!   errors (`check`);
 //! - expand: every token the attribute writes, from the function and the
@@ -27,6 +28,7 @@ mod model;
 mod probe;
 mod rules;
 mod serve;
+mod sites;
 mod syntax;
 
 use proc_macro2::TokenStream;
@@ -59,14 +61,14 @@ pub fn deploy_probe(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = errors::Errors::default();
     let args = args::parse(args, &mut errors);
-    let function = match function::read(item.clone()) {
+    let mut function = match function::read(item.clone()) {
         Ok(function) => function,
         Err(error) => {
             errors.push(error);
             return errors.emit(item);
         }
     };
-    let (model, serving) = model::read(&function.item.block);
+    let (model, serving) = model::read(&mut function.item.block);
     let deploy = args
         .deploy
         .as_ref()
@@ -79,7 +81,7 @@ fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             check::DeployYml::Unreadable
         }
     };
-    match check::plan(args, &function, &model, &serving, deploy, &mut errors) {
+    match check::plan(args, &function, &model, serving, deploy, &mut errors) {
         Ok(plan) if errors.is_empty() => expand::expand(&function, &plan),
         Err(check::Refused::StandIn) => errors.emit(expand::stand_in(&function)),
         _ => errors.emit(item),

@@ -17,7 +17,6 @@
 
 use std::rc::Rc;
 
-use quote::ToTokens;
 use syn::{Block, Expr, ExprMethodCall, Ident, LitStr, Pat, Stmt};
 
 use crate::serve::Recogniser;
@@ -39,11 +38,8 @@ pub(crate) struct Model {
     pub(crate) tries: Vec<syn::token::Question>,
 }
 
-/// What the function body says about serving the app: its `axum::serve`
-/// calls, and what a check written at them may use.
+/// What the function body says about serving the app, and its sites.
 pub(crate) struct Serving {
-    /// What names `axum::serve` in the body.
-    pub(crate) recogniser: Recogniser,
     /// How many `serve` calls the body holds: with any, the function serves
     /// the app, and the routers of the [`Model`] are what it serves.
     pub(crate) calls: usize,
@@ -53,6 +49,8 @@ pub(crate) struct Serving {
     /// Calls of a bare `serve` with two arguments that the recogniser cannot
     /// tell are axum's.
     pub(crate) unresolved: Vec<proc_macro2::Span>,
+    /// The body's tokens, with where the expansion edits them.
+    pub(crate) body: crate::sites::Block,
 }
 
 /// A value built by a chain of method calls on a root expression: its last
@@ -118,10 +116,12 @@ pub(crate) enum StepKind {
 /// Reads `body`, the block of the annotated function: the routers it
 /// returns or, when it calls `axum::serve`, the services it serves (the app
 /// before its conversion into a make-service), read inside `async` blocks
-/// too; and the facts about its serving.
-pub(crate) fn read(body: &Block) -> (Model, Serving) {
+/// too; and the facts about its serving, with its sites. `body` is left as it
+/// was.
+pub(crate) fn read(body: &mut Block) -> (Model, Serving) {
     let recogniser = Recogniser::new(body);
-    let calls = recogniser.count(body.to_token_stream());
+    let sites = crate::sites::read(body, &recogniser);
+    let calls = sites.calls;
     let mut reader = Reader {
         serving: calls > 0,
         serve: &recogniser,
@@ -129,58 +129,23 @@ pub(crate) fn read(body: &Block) -> (Model, Serving) {
     };
     let (tail, _) = reader.block(body, &mut Env::default());
     let mut model = reader.model;
-    let mut serving = Serving {
-        calls,
-        locals: Vec::new(),
-        unresolved: Vec::new(),
-        recogniser: Recogniser::default(),
-    };
-    if calls > 0 {
-        serving.locals = locals(&recogniser, body);
+    let serving = if calls > 0 {
+        Serving {
+            calls,
+            locals: sites.body.locals(),
+            unresolved: Vec::new(),
+            body: sites.body,
+        }
     } else {
         model.returned.extend(tail);
-        serving.unresolved = bare_serves(body.to_token_stream());
-    }
-    serving.recogniser = recogniser;
+        Serving {
+            calls,
+            locals: Vec::new(),
+            unresolved: sites.bare,
+            body: sites.body,
+        }
+    };
     (model, serving)
-}
-
-/// Calls `serve(a, b)` of a bare `serve`, wherever they stand.
-fn bare_serves(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::Span> {
-    use proc_macro2::{Delimiter, TokenTree};
-    let mut found = Vec::new();
-    for level in crate::syntax::sequences(tokens) {
-        for (i, token) in level.iter().enumerate() {
-            let TokenTree::Ident(ident) = token else {
-                continue;
-            };
-            let preceded = i > 0
-                && matches!(&level[i - 1], TokenTree::Punct(punct) if punct.as_char() == '.' || punct.as_char() == ':');
-            let called = matches!(level.get(i + 1), Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis);
-            if ident == "serve" && called && !preceded {
-                found.push(ident.span());
-            }
-        }
-    }
-    found
-}
-
-/// The names bound by `let` in `body` and the blocks within it that hold a
-/// `serve` call, before or after it.
-fn locals(serve: &Recogniser, body: &Block) -> Vec<Ident> {
-    let mut found: Vec<Ident> = Vec::new();
-    serve.each_block(&mut body.clone(), &mut |block| {
-        for stmt in &block.stmts {
-            if let Stmt::Local(local) = stmt {
-                for binding in bindings(&local.pat) {
-                    if !found.contains(&binding.ident) {
-                        found.push(binding.ident.clone());
-                    }
-                }
-            }
-        }
-    });
-    found
 }
 
 /// Bindings in scope, the latest last: each name with the chains its value may

@@ -1,5 +1,5 @@
-//! The one recogniser of `axum::serve(listener, app)` calls, for the model and
-//! the expansion alike, and the walk over the blocks that hold them.
+//! The one recogniser of `axum::serve(listener, app)` calls, in the syntax
+//! tree (for the model) and in tokens (for the body's sites).
 //!
 //! A call is recognised by what its name refers to: `axum::serve`,
 //! `::axum::serve` and `axum::serve::serve` as written, or a name the function
@@ -9,13 +9,10 @@
 //! found in the body's tokens, so also inside `async` blocks (where
 //! `#[tokio::main]` puts the body) and macros.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use quote::ToTokens;
-use syn::punctuated::Punctuated;
-use syn::{Block, Expr, Item, Stmt, Token, UseTree};
+use proc_macro2::{Delimiter, TokenTree};
+use syn::{Block, Expr, Item, Stmt, UseTree};
 
 /// What names `axum::serve` in a function body.
-#[derive(Clone, Debug, Default)]
 pub(crate) struct Recogniser {
     /// The names the body imports `axum::serve` as.
     imported: Vec<String>,
@@ -63,17 +60,6 @@ impl Recogniser {
             _ => None,
         }
     }
-
-    /// How many `serve` calls `tokens` holds.
-    pub(crate) fn count(&self, tokens: TokenStream) -> usize {
-        crate::syntax::sequences(tokens)
-            .map(|level| {
-                (0..level.len())
-                    .filter(|&i| self.token_call(&level, i).is_some())
-                    .count()
-            })
-            .sum()
-    }
 }
 
 /// Adds to `found` the names `tree` imports `axum::serve` as; `path` is the
@@ -103,11 +89,13 @@ fn imports(tree: &UseTree, path: &mut Vec<String>, found: &mut Vec<String>) {
     }
 }
 
-/// A `serve` call recognised in tokens: `tokens[start..=i]` is its path.
+/// A `serve` call recognised in tokens: `tokens[start..=i]` is its path, and
+/// in its arguments, the listener comes before the token `comma`, the app
+/// after it, up to `end`.
 pub(crate) struct TokenCall {
     pub(crate) start: usize,
-    pub(crate) listener: Expr,
-    pub(crate) app: Expr,
+    pub(crate) comma: usize,
+    pub(crate) end: usize,
 }
 
 impl Recogniser {
@@ -140,62 +128,22 @@ impl Recogniser {
         if !self.names_serve(&segments) {
             return None;
         }
-        let args = syn::parse::Parser::parse2(
-            Punctuated::<Expr, Token![,]>::parse_terminated,
-            group.stream(),
-        )
-        .ok()?;
-        let mut args = args.into_iter();
-        match (args.next(), args.next(), args.next()) {
-            (Some(listener), Some(app), None) => Some(TokenCall {
-                start,
-                listener,
-                app,
-            }),
-            _ => None,
-        }
-    }
-
-    /// Calls `visit` on `block` and on every block within it that holds a `serve`
-    /// call (`async` blocks, where `#[tokio::main]` puts the body; blocks; what is
-    /// awaited or spawned), outer blocks first. `visit` may change the block's
-    /// statements; the blocks within are those of the changed statements.
-    pub(crate) fn each_block(&self, block: &mut Block, visit: &mut dyn FnMut(&mut Block)) {
-        visit(block);
-        for stmt in &mut block.stmts {
-            if self.count(stmt.to_token_stream()) == 0 {
-                continue;
-            }
-            let expr = match stmt {
-                Stmt::Local(local) => local.init.as_mut().map(|init| &mut *init.expr),
-                Stmt::Expr(expr, _) => Some(expr),
-                _ => None,
-            };
-            if let Some(expr) = expr {
-                self.blocks_in(expr, visit);
-            }
-        }
-    }
-
-    fn blocks_in(&self, expr: &mut Expr, visit: &mut dyn FnMut(&mut Block)) {
-        match expr {
-            Expr::Async(inner) => self.each_block(&mut inner.block, visit),
-            Expr::Block(inner) => self.each_block(&mut inner.block, visit),
-            Expr::Await(inner) => self.blocks_in(&mut inner.base, visit),
-            Expr::MethodCall(call) => {
-                self.blocks_in(&mut call.receiver, visit);
-                for arg in &mut call.args {
-                    self.blocks_in(arg, visit);
-                }
-            }
-            // `tokio::spawn(async move { .. })`.
-            Expr::Call(call) => {
-                for arg in &mut call.args {
-                    self.blocks_in(arg, visit);
-                }
-            }
-            Expr::Paren(inner) => self.blocks_in(&mut inner.expr, visit),
-            _ => {}
-        }
+        // The listener is what parses as an expression before a comma (one in
+        // a turbofish is not yet its end), the app what follows, up to a
+        // trailing comma.
+        let args: Vec<TokenTree> = group.stream().into_iter().collect();
+        let expression = |tokens: &[TokenTree]| {
+            !tokens.is_empty() && syn::parse2::<Expr>(tokens.iter().cloned().collect()).is_ok()
+        };
+        let is_comma =
+            |token: &TokenTree| matches!(token, TokenTree::Punct(punct) if punct.as_char() == ',');
+        let end = match args.last() {
+            Some(last) if is_comma(last) => args.len() - 1,
+            _ => args.len(),
+        };
+        let comma = (0..end)
+            .filter(|&at| is_comma(&args[at]))
+            .find(|&at| expression(&args[..at]))?;
+        expression(&args[comma + 1..end]).then_some(TokenCall { start, comma, end })
     }
 }

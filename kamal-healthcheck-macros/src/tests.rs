@@ -9,7 +9,7 @@ use crate::errors::Errors;
 use crate::model::{Model, StepKind};
 
 fn model(body: &str) -> Model {
-    crate::model::read(&syn::parse_str(body).expect("a block")).0
+    crate::model::read(&mut syn::parse_str(body).expect("a block")).0
 }
 
 /// The method calls of each returned chain, by kind (`route`, `merge`,
@@ -45,13 +45,13 @@ fn check_with(args: TokenStream, body: &str) -> Vec<String> {
     let item: TokenStream = format!("fn app() -> Router {body}").parse().unwrap();
     let mut errors = Errors::default();
     let args = args::parse(args, &mut errors);
-    let function = crate::function::read(item).unwrap();
-    let (model, serving) = crate::model::read(&function.item.block);
+    let mut function = crate::function::read(item).unwrap();
+    let (model, serving) = crate::model::read(&mut function.item.block);
     let _ = crate::check::plan(
         args,
         &function,
         &model,
-        &serving,
+        serving,
         crate::check::DeployYml::NotRead,
         &mut errors,
     );
@@ -693,11 +693,11 @@ mod serving {
     use super::*;
     use crate::serve::Recogniser;
 
-    /// How many `serve` calls `body` holds, by the recogniser of a function
-    /// body that imports what `imports` says.
+    /// How many `serve` calls a function body holds that imports what
+    /// `imports` says and then does `body`.
     fn calls(imports: TokenStream, body: TokenStream) -> usize {
-        let block: syn::Block = syn::parse2(quote!({ #imports })).unwrap();
-        Recogniser::new(&block).count(body)
+        let block: syn::Block = syn::parse2(quote!({ #imports #body })).unwrap();
+        crate::sites::read(&mut block.clone(), &Recogniser::new(&block)).calls
     }
 
     #[test]
@@ -749,6 +749,57 @@ mod serving {
                 quote!(tokio::select! { _ = axum::serve(l, a) => {} })
             ),
             1
+        );
+    }
+
+    /// The body's tokens are searched once, however deep the blocks that
+    /// serve are nested: each block is read on its own, a marker in its place
+    /// in the statement around it (one token more per block).
+    #[test]
+    fn the_body_is_searched_once_at_any_depth() {
+        fn tokens(stream: TokenStream) -> usize {
+            stream
+                .into_iter()
+                .map(|token| match token {
+                    proc_macro2::TokenTree::Group(group) => 1 + tokens(group.stream()),
+                    _ => 1,
+                })
+                .sum()
+        }
+        let depth = 40;
+        let mut body = quote!(axum::serve(listener, app.clone()).await.unwrap(););
+        for level in 0..depth {
+            let name = quote::format_ident!("pool{}", level);
+            body = quote!(
+                let #name = Pool::new();
+                tokio::spawn(async move { #body }).await.unwrap();
+                axum::serve(listener, app.layer(from_fn(check))).await.unwrap();
+            );
+        }
+        let block: syn::Block = syn::parse2(quote!({ #body })).unwrap();
+        let before = crate::sites::SEARCHED.with(std::cell::Cell::get);
+        let sites = crate::sites::read(&mut block.clone(), &Recogniser::new(&block));
+        let searched = crate::sites::SEARCHED.with(std::cell::Cell::get) - before;
+        assert_eq!(sites.calls, depth + 1);
+        let inner = match quote!(#block).into_iter().next() {
+            Some(proc_macro2::TokenTree::Group(group)) => tokens(group.stream()),
+            _ => unreachable!(),
+        };
+        assert_eq!(searched, inner + depth);
+        // Every local of every block that serves, for the checks.
+        assert_eq!(sites.body.locals().len(), depth);
+        // Each of the calls is written once.
+        let out = crate::attribute(
+            quote!(check(db = pool0.ping())),
+            quote!(async fn main() { #body }),
+        )
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert_eq!(out.matches("served :: <").count(), depth + 1);
+        // Each layer's argument, and each app served, handed to rustc first.
+        assert_eq!(
+            out.matches("AllowedBesideTheAttribute").count(),
+            depth + (depth + 1)
         );
     }
 
@@ -873,7 +924,7 @@ mod serving {
             "{out}"
         );
         let (_, serving) = crate::model::read(
-            &syn::parse_str(
+            &mut syn::parse_str(
                 "{
                 let (pool, jobs) = (Pool::new(), Jobs::new());
                 let task = || {
