@@ -415,7 +415,7 @@ mod attribute {
             "deploy_timeout: 60\nstop_timeout: 20\nservers:\n  web:\n    hosts: [a]\n",
         )
         .unwrap();
-        let deploy = crate::deploy::read_from(&dir, "deploy.yml").unwrap();
+        let deploy = crate::deploy::yml::read_from(&dir, "deploy.yml").unwrap();
         assert_eq!(
             deploy.deploy_timeout,
             Some(std::time::Duration::from_secs(60))
