@@ -19,9 +19,17 @@ const CONTAINER_HOST: &str = "7c7168a662c1:80";
 /// The host the app serves in the tests.
 const APP_HOST: &str = "app.example.com";
 
-/// kamal-proxy's probe as config/deploy.yml sets it up.
-fn kamal_proxy() -> Probe {
-    deploy_probe!("config/deploy.yml")
+/// kamal-proxy's probe as config/deploy.yml sets it up: its path and timeout.
+const PROBED: &str = "/healthz";
+const PROXY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The probe over TCP below is the one config/deploy.yml sets up.
+#[test]
+fn deploy_yml_sets_up_the_probe_sent_over_tcp() {
+    assert_eq!(
+        format!("{:?}", deploy_probe!("config/deploy.yml")),
+        format!("{:?}", Probe::new().path(PROBED).timeout(PROXY_TIMEOUT)),
+    );
 }
 
 /// The app's binary, listening on a free port of 127.0.0.1; killed when dropped.
@@ -62,14 +70,10 @@ impl App {
     /// kamal-proxy's probe, over TCP: `GET` of deploy.yml's healthcheck path
     /// with the headers kamal-proxy sends, within its timeout.
     async fn probe(&self) -> (u16, String) {
-        let probe = kamal_proxy();
-        let exchange = get(self.address, probe.get_path(), CONTAINER_HOST);
-        match tokio::time::timeout(probe.get_timeout(), exchange).await {
+        let exchange = get(self.address, PROBED, CONTAINER_HOST);
+        match tokio::time::timeout(PROXY_TIMEOUT, exchange).await {
             Ok(answer) => answer,
-            Err(_) => panic!(
-                "no answer within kamal-proxy's timeout, {:?}",
-                probe.get_timeout()
-            ),
+            Err(_) => panic!("no answer within kamal-proxy's timeout, {PROXY_TIMEOUT:?}"),
         }
     }
 }

@@ -218,7 +218,9 @@ where
 /// ```
 ///
 /// With the `deploy-yml` feature, [`deploy_probe!`](crate::deploy_probe) makes
-/// the probe from config/deploy.yml at compile time.
+/// the probe from config/deploy.yml at compile time. Its `Debug` shows the
+/// path and the timeout (`Probe { path: "/up", timeout: 5s }`), the two things
+/// deploy.yml sets.
 #[derive(Clone)]
 pub struct Probe {
     path: HealthCheckPath,
@@ -232,8 +234,7 @@ impl Probe {
     ///
     /// ```
     /// let probe = kamal_healthcheck::Probe::new();
-    /// assert_eq!(probe.get_path(), "/up");
-    /// assert_eq!(probe.get_timeout(), std::time::Duration::from_secs(5));
+    /// assert_eq!(format!("{probe:?}"), r#"Probe { path: "/up", timeout: 5s }"#);
     /// ```
     pub fn new() -> Self {
         Self {
@@ -247,7 +248,7 @@ impl Probe {
     ///
     /// ```
     /// let probe = kamal_healthcheck::Probe::new().path("/healthz");
-    /// assert_eq!(probe.get_path(), "/healthz");
+    /// assert_eq!(format!("{probe:?}"), r#"Probe { path: "/healthz", timeout: 5s }"#);
     /// ```
     ///
     /// # Panics
@@ -270,7 +271,7 @@ impl Probe {
     /// use std::time::Duration;
     ///
     /// let probe = kamal_healthcheck::Probe::new().timeout(Duration::from_secs(10));
-    /// assert_eq!(probe.get_timeout(), Duration::from_secs(10));
+    /// assert_eq!(format!("{probe:?}"), r#"Probe { path: "/up", timeout: 10s }"#);
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -293,26 +294,6 @@ impl Probe {
     pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
         self.extensions.insert(value);
         self
-    }
-
-    /// The path probed.
-    ///
-    /// ```
-    /// assert_eq!(kamal_healthcheck::Probe::default().get_path(), "/up");
-    /// ```
-    pub fn get_path(&self) -> &str {
-        self.path.as_str()
-    }
-
-    /// The timeout.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(kamal_healthcheck::Probe::default().get_timeout(), Duration::from_secs(5));
-    /// ```
-    pub fn get_timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// Sends the probe to `service` and reports what answered. A panic in the
@@ -540,10 +521,9 @@ mod tests {
 
     #[test]
     fn the_default_probe_is_kamal_proxys() {
-        let probe = Probe::new();
         assert_eq!(
-            (probe.get_path(), probe.get_timeout()),
-            ("/up", PROXY_TIMEOUT)
+            format!("{:?}", Probe::new()),
+            format!("Probe {{ path: \"/up\", timeout: {PROXY_TIMEOUT:?} }}")
         );
         let sent = Sent {
             gzip: true,

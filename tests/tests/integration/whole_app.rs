@@ -213,8 +213,8 @@ async fn a_path_deploy_yml_does_not_set() {
     // A deploy.yml that sets /healthz (and a 3 s timeout) agrees with it.
     let probe = deploy_probe!("tests/ui/deploy/healthz.yml");
     assert_eq!(
-        (probe.get_path(), probe.get_timeout()),
-        ("/healthz", Duration::from_secs(3))
+        format!("{probe:?}"),
+        r#"Probe { path: "/healthz", timeout: 3s }"#
     );
     probe.send(healthz_app()).await.assert_healthy();
 }
@@ -701,13 +701,10 @@ mod readme {
 async fn deploy_probe_reads_a_destination_merged_over_deploy_yml() {
     let base = deploy_probe!("config/deploy.yml");
     let staging = deploy_probe!("config/deploy.yml", destination = "staging");
+    assert_eq!(format!("{base:?}"), r#"Probe { path: "/up", timeout: 5s }"#);
     assert_eq!(
-        (base.get_path(), base.get_timeout()),
-        ("/up", Duration::from_secs(5))
-    );
-    assert_eq!(
-        (staging.get_path(), staging.get_timeout()),
-        ("/up", Duration::from_secs(3))
+        format!("{staging:?}"),
+        r#"Probe { path: "/up", timeout: 3s }"#
     );
     staging
         .send(HealthCheckLayer::new().layer(Router::new()))
