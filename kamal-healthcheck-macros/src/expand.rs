@@ -457,7 +457,7 @@ fn served(
         let #value = #app;
         #inspect
         let #layer_name = #layer;
-        #serving.served::<_, _, ::axum::body::Body>(#layer_name, #value, #address)
+        #serving.served::<_, ::axum::body::Body>(#layer_name, #value, #address)
     })
 }
 

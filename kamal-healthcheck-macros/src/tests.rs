@@ -862,7 +862,7 @@ mod serving {
         assert!(
             out.contains(
                 "let healthcheck = :: kamal_healthcheck :: HealthCheckLayer :: with_path (\"/up\") ;"
-            ) && out.contains("serving . served :: < _ , _ , :: axum :: body :: Body > (healthcheck , app , address)")
+            ) && out.contains("serving . served :: < _ , :: axum :: body :: Body > (healthcheck , app , address)")
                 && out.contains(":: kamal_healthcheck :: __private :: Serving :: start (\"main\" , \"/up\" , true ,"),
             "{out}"
         );

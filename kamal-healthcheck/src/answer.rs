@@ -2,12 +2,13 @@
 //! service or the route installed by `#[kamal_healthcheck]` gives it.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::{ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{Extensions, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
 use crate::outcome::{Outcome, report};
 use crate::readiness::{Begin, Readiness, Waiting};
@@ -22,6 +23,8 @@ pub(crate) enum Text {
 }
 
 const OK: Text = Text::Static("OK", "2");
+/// A `HEAD` answer's body, and a `405`'s.
+const EMPTY: Text = Text::Static("", "0");
 const STARTING: Text = Text::Static("starting\n", "9");
 
 impl Text {
@@ -32,7 +35,7 @@ impl Text {
         }
     }
 
-    fn into_body<B: From<&'static str> + From<String>>(self) -> B {
+    pub(crate) fn into_body<B: From<&'static str> + From<String>>(self) -> B {
         match self {
             Self::Static(text, _) => B::from(text),
             Self::Owned(text) => B::from(text),
@@ -73,36 +76,52 @@ pub(crate) fn begin<B, R>(
 where
     B: From<&'static str> + From<String>,
 {
-    let method = request.method();
+    Answering {
+        state: started(
+            request.method(),
+            request.headers(),
+            request.extensions(),
+            readiness,
+            by,
+        ),
+        body: PhantomData,
+    }
+}
+
+/// [`begin`] for any body: not generic, so that it is compiled here, once.
+fn started(
+    method: &Method,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    readiness: Option<&Arc<Readiness>>,
+    by: By,
+) -> State {
     let head = *method == Method::HEAD;
-    let mark = request.extensions().get::<Probing>().is_some();
+    let mark = extensions.get::<Probing>().is_some();
     let asked = Asked {
         head,
         mark,
         // A marked request is the process's own (`probe`, the start-up
         // question), not kamal-proxy's.
-        proxy: !mark && crate::waiting::from_proxy(request),
+        proxy: !mark && crate::waiting::from_proxy(headers),
         route: matches!(by, By::Route),
     };
     if asked.proxy {
         crate::waiting::probed();
     }
     if !(head || *method == Method::GET) {
-        return Answering::ready(not_allowed(asked));
+        return State::Ready(Some(not_allowed(asked)));
     }
     let Some(readiness) = readiness else {
-        return Answering::ready(respond(StatusCode::OK, OK, asked));
+        return State::Ready(Some(respond(StatusCode::OK, OK, asked)));
     };
-    match readiness.begin() {
-        Begin::Starting => {
-            Answering::ready(respond(StatusCode::SERVICE_UNAVAILABLE, STARTING, asked))
-        }
-        Begin::Ready => Answering::ready(respond(StatusCode::OK, OK, asked)),
-        Begin::Done(outcome) => Answering::ready(outcome_response(&outcome, readiness, asked)),
-        Begin::Wait(probe) => Answering {
-            state: State::Checking { probe, asked },
-        },
-    }
+    let response = match readiness.begin() {
+        Begin::Starting => respond(StatusCode::SERVICE_UNAVAILABLE, STARTING, asked),
+        Begin::Ready => respond(StatusCode::OK, OK, asked),
+        Begin::Done(outcome) => outcome_response(&outcome, readiness, asked),
+        Begin::Wait(probe) => return State::Checking { probe, asked },
+    };
+    State::Ready(Some(response))
 }
 
 /// In the extensions of the request the in-process [`probe`](fn@crate::probe) sends:
@@ -129,7 +148,7 @@ pub(crate) struct FailedChecks(pub(crate) String);
 /// Puts [`Answered`] in `response`'s extensions if the probe asked for it (in
 /// place: taking and returning the response moved it, +16 to +34 instructions a
 /// probe, measured).
-fn mark<B>(response: &mut Response<B>, asked: Asked) {
+fn mark(response: &mut Response<Text>, asked: Asked) {
     if asked.mark {
         response.extensions_mut().insert(Answered);
         if asked.route {
@@ -146,19 +165,12 @@ pub(crate) struct AnsweredByRoute;
 
 /// The answer to a `GET` (or, without its body, a `HEAD`): `content-length` is
 /// always the `GET` body's, so a `HEAD` answer says what its `GET` twin carries.
-fn respond<B>(status: StatusCode, text: Text, asked: Asked) -> Response<B>
-where
-    B: From<&'static str> + From<String>,
-{
+fn respond(status: StatusCode, text: Text, asked: Asked) -> Response<Text> {
     if asked.proxy {
         crate::waiting::answered(status);
     }
     let length = text.content_length();
-    let body = if asked.head {
-        B::from("")
-    } else {
-        text.into_body()
-    };
+    let body = if asked.head { EMPTY } else { text };
     let mut response = Response::new(body);
     mark(&mut response, asked);
     *response.status_mut() = status;
@@ -172,8 +184,8 @@ where
     response
 }
 
-fn not_allowed<B: From<&'static str>>(asked: Asked) -> Response<B> {
-    let mut response = Response::new(B::from(""));
+fn not_allowed(asked: Asked) -> Response<Text> {
+    let mut response = Response::new(EMPTY);
     mark(&mut response, asked);
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response
@@ -182,10 +194,7 @@ fn not_allowed<B: From<&'static str>>(asked: Asked) -> Response<B> {
     response
 }
 
-fn outcome_response<B>(outcome: &Outcome, readiness: &Readiness, asked: Asked) -> Response<B>
-where
-    B: From<&'static str> + From<String>,
-{
+fn outcome_response(outcome: &Outcome, readiness: &Readiness, asked: Asked) -> Response<Text> {
     let details = readiness.config().error_details;
     let deadline = readiness.config().deadline;
     let Some(body) = report(outcome, deadline, details) else {
@@ -207,35 +216,22 @@ where
     response
 }
 
-/// The answer, ready at once or after the readiness checks have run.
+/// The answer, ready at once or after the readiness checks have run, with the
+/// body of type `B`.
 pub(crate) struct Answering<B> {
-    state: State<B>,
+    state: State,
+    body: PhantomData<fn() -> B>,
 }
 
-enum State<B> {
-    Ready(Option<Response<B>>),
+enum State {
+    Ready(Option<Response<Text>>),
     Checking { probe: Waiting, asked: Asked },
 }
 
-impl<B> Answering<B> {
-    fn ready(response: Response<B>) -> Self {
-        Self {
-            state: State::Ready(Some(response)),
-        }
-    }
-}
-
-// Nothing in it is pinned: the checks' futures are boxed inside the shared run.
-impl<B> Unpin for Answering<B> {}
-
-impl<B> Future for Answering<B>
-where
-    B: From<&'static str> + From<String>,
-{
-    type Output = Response<B>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response<B>> {
-        match &mut self.state {
+impl State {
+    /// Not generic, so that it is compiled here, once.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Response<Text>> {
+        match self {
             State::Ready(response) => Poll::Ready(
                 response
                     .take()
@@ -251,6 +247,22 @@ where
     }
 }
 
+// Nothing in it is pinned: the checks' futures are boxed inside the shared run.
+impl<B> Unpin for Answering<B> {}
+
+impl<B> Future for Answering<B>
+where
+    B: From<&'static str> + From<String>,
+{
+    type Output = Response<B>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response<B>> {
+        self.state
+            .poll(cx)
+            .map(|response| response.map(Text::into_body))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +270,7 @@ mod tests {
     fn parts(method: Method) -> (StatusCode, Vec<(String, String)>, String) {
         let Answering {
             state: State::Ready(Some(response)),
+            ..
         } = begin::<String, ()>(
             &Request::builder().method(method).body(()).unwrap(),
             None,
@@ -271,7 +284,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
             .collect();
-        (response.status(), headers, response.into_body())
+        (response.status(), headers, response.into_body().into_body())
     }
 
     #[test]
@@ -312,6 +325,7 @@ mod tests {
         let answer = |request: Request<()>| {
             let Answering {
                 state: State::Ready(Some(response)),
+                ..
             } = begin::<String, ()>(&request, None, By::Layer)
             else {
                 panic!("no checks: the answer is ready at once");

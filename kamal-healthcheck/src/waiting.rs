@@ -60,9 +60,8 @@ pub(crate) fn watching() -> bool {
 /// its `User-Agent` (`kamal-proxy`), where a Docker `HEALTHCHECK`, a local
 /// client or the app's self-probe do not.
 #[inline]
-pub(crate) fn from_proxy<B>(request: &http::Request<B>) -> bool {
-    request
-        .headers()
+pub(crate) fn from_proxy(headers: &http::HeaderMap) -> bool {
+    headers
         .get(http::header::USER_AGENT)
         .is_some_and(|agent| agent.as_bytes().starts_with(b"kamal-proxy"))
 }
@@ -73,7 +72,7 @@ pub(crate) fn from_proxy<B>(request: &http::Request<B>) -> bool {
 #[cold]
 #[inline(never)]
 pub(crate) fn elsewhere<B>(request: &http::Request<B>, path: &str) {
-    if !from_proxy(request) || !WATCHING.swap(false, Ordering::Relaxed) {
+    if !from_proxy(request.headers()) || !WATCHING.swap(false, Ordering::Relaxed) {
         return;
     }
     ELSEWHERE.store(true, Ordering::Relaxed);

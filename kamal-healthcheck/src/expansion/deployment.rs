@@ -172,12 +172,12 @@ impl Serving {
     /// As [`Served::new`](crate::expansion::serving::Served::new), at the
     /// caller's line.
     #[track_caller]
-    pub fn served<S, M, B>(
+    pub fn served<S, B>(
         &self,
-        layer: crate::layer::HealthCheckLayer<M>,
+        layer: crate::layer::HealthCheckLayer,
         app: S,
         address: Option<std::net::SocketAddr>,
-    ) -> crate::expansion::serving::Served<S, M, B> {
+    ) -> crate::expansion::serving::Served<S, B> {
         debug_assert_eq!(layer.path(), self.path);
         crate::expansion::serving::Served::new(layer, app).listening(
             address,

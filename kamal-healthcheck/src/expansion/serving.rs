@@ -29,21 +29,21 @@ use crate::stop::OpenGuard;
 /// The first service it makes is also asked, once, whether the app answers
 /// the healthcheck path itself (see `ask_own_route`), however the app is
 /// served: `B` is the body of the requests it takes.
-pub struct Served<S, M, B> {
-    layer: HealthCheckLayer<M>,
+pub struct Served<S, B> {
+    layer: HealthCheckLayer,
     inner: S,
     /// Whether the first service made is still to be asked.
     ask: bool,
     /// The layer as given, when it has no checks of its own: paired with a
     /// router function's when it is made, and again at the first connection
     /// (see `Served::new`).
-    bare: Option<HealthCheckLayer<M>>,
+    bare: Option<HealthCheckLayer>,
     /// Counts this serving form while it lives, for the pairing.
     _serving: Arc<()>,
     body: PhantomData<fn() -> B>,
 }
 
-impl<S: Clone, M, B> Clone for Served<S, M, B> {
+impl<S: Clone, B> Clone for Served<S, B> {
     fn clone(&self) -> Self {
         Self {
             layer: self.layer.clone(),
@@ -56,7 +56,7 @@ impl<S: Clone, M, B> Clone for Served<S, M, B> {
     }
 }
 
-impl<S: fmt::Debug, M, B> fmt::Debug for Served<S, M, B> {
+impl<S: fmt::Debug, B> fmt::Debug for Served<S, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Served")
             .field("layer", &self.layer)
@@ -65,7 +65,7 @@ impl<S: fmt::Debug, M, B> fmt::Debug for Served<S, M, B> {
     }
 }
 
-impl<S, M, B> Served<S, M, B> {
+impl<S, B> Served<S, B> {
     /// `inner` with `layer` around each service it makes.
     ///
     /// The attribute may also be on the function that builds the router,
@@ -86,29 +86,8 @@ impl<S, M, B> Served<S, M, B> {
     ///
     /// When both attributes have checks: at start-up.
     #[track_caller]
-    pub(crate) fn new(layer: HealthCheckLayer<M>, inner: S) -> Self {
-        let own = layer.readiness().is_some();
-        if own && !matches!(crate::registry::pair(layer.path()), Pairing::Alone) {
-            panic!(
-                "{}",
-                crate::message::message(
-                    &format!(
-                        "#[kamal_healthcheck] has readiness checks twice for {:?}",
-                        layer.path()
-                    ),
-                    "the attribute on the function that serves answers the probe, so the checks \
-                     of the one on the router function would never run",
-                    "give all the checks to one of the two attributes: \
-                     `#[kamal_healthcheck(check(db = ..))]` on the function that serves",
-                )
-            );
-        }
-        let serving = crate::registry::serving(layer.path());
-        let bare = (!own).then(|| layer.clone());
-        let layer = match &bare {
-            Some(bare) => paired(bare, false),
-            None => layer,
-        };
+    pub(crate) fn new(layer: HealthCheckLayer, inner: S) -> Self {
+        let (layer, bare, serving) = prepared(layer);
         Self {
             layer,
             inner,
@@ -142,7 +121,37 @@ impl<S, M, B> Served<S, M, B> {
 /// `bare`, a layer without checks of its own, paired with a router
 /// function's (see [`Served::new`]); `say`: whether checks that cannot be
 /// paired are said in the log (once, at the first connection).
-fn paired<M>(bare: &HealthCheckLayer<M>, say: bool) -> HealthCheckLayer<M> {
+/// [`Served::new`] but for the app: the layer to answer with, the one
+/// without checks to pair again at the first connection, and the record of
+/// a serving form. Not generic, so that it is compiled here, once.
+#[track_caller]
+fn prepared(layer: HealthCheckLayer) -> (HealthCheckLayer, Option<HealthCheckLayer>, Arc<()>) {
+    let own = layer.readiness().is_some();
+    if own && !matches!(crate::registry::pair(layer.path()), Pairing::Alone) {
+        panic!(
+            "{}",
+            crate::message::message(
+                &format!(
+                    "#[kamal_healthcheck] has readiness checks twice for {:?}",
+                    layer.path()
+                ),
+                "the attribute on the function that serves answers the probe, so the checks \
+                 of the one on the router function would never run",
+                "give all the checks to one of the two attributes: \
+                 `#[kamal_healthcheck(check(db = ..))]` on the function that serves",
+            )
+        );
+    }
+    let serving = crate::registry::serving(layer.path());
+    let bare = (!own).then(|| layer.clone());
+    let layer = match &bare {
+        Some(bare) => paired(bare, false),
+        None => layer,
+    };
+    (layer, bare, serving)
+}
+
+fn paired(bare: &HealthCheckLayer, say: bool) -> HealthCheckLayer {
     match crate::registry::pair(bare.path()) {
         Pairing::Alone => bare.clone(),
         Pairing::Takes(readiness) => bare.clone().with_readiness(readiness),
@@ -180,7 +189,7 @@ pub trait NotASocket {
 
 impl<T> NotASocket for ListenerAddress<'_, T> {}
 
-impl<S, M, B, T> Service<T> for Served<S, M, B>
+impl<S, B, T> Service<T> for Served<S, B>
 where
     S: Service<T>,
     S::Response: Service<http::Request<B>> + Clone + Send + 'static,
@@ -188,9 +197,9 @@ where
     <S::Response as Service<http::Request<B>>>::Response: Status,
     B: Default + Send + 'static,
 {
-    type Response = Connection<HealthCheck<S::Response, M>>;
+    type Response = Connection<HealthCheck<S::Response>>;
     type Error = S::Error;
-    type Future = ServedFuture<S::Future, M, B>;
+    type Future = ServedFuture<S::Future, B>;
 
     #[inline]
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -214,17 +223,17 @@ where
 pin_project! {
     /// The future of [`Served`]: the inner make-service's, its service put
     /// inside the healthcheck.
-    pub struct ServedFuture<F, M, B> {
+    pub struct ServedFuture<F, B> {
         #[pin]
         made: F,
-        layer: Option<HealthCheckLayer<M>>,
+        layer: Option<HealthCheckLayer>,
         open: Option<OpenGuard>,
         ask: bool,
         body: PhantomData<fn() -> B>,
     }
 }
 
-impl<F, M, B, S, E> Future for ServedFuture<F, M, B>
+impl<F, B, S, E> Future for ServedFuture<F, B>
 where
     F: Future<Output = Result<S, E>>,
     S: Service<http::Request<B>> + Clone + Send + 'static,
@@ -232,7 +241,7 @@ where
     S::Response: Status,
     B: Default + Send + 'static,
 {
-    type Output = Result<Connection<HealthCheck<S, M>>, E>;
+    type Output = Result<Connection<HealthCheck<S>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -353,13 +362,7 @@ where
     let ask: Ask = Box::new(move |target| {
         let mut app = app.clone();
         Box::pin(async move {
-            let mut request = http::Request::get(target)
-                .header(http::header::HOST, crate::rules::CONTAINER_HOST)
-                .header(http::header::USER_AGENT, QUESTION_AGENT)
-                .body(B::default())
-                .ok()?;
-            // A healthcheck inside the app marks its answer.
-            request.extensions_mut().insert(crate::answer::Probing);
+            let request = question_request(target)?.map(|()| B::default());
             std::future::poll_fn(|cx| app.poll_ready(cx)).await.ok()?;
             let response = app.call(request).await.ok()?;
             Some(Answer {
@@ -371,6 +374,19 @@ where
         })
     });
     spawn_question(&runtime, ask, path.to_owned());
+}
+
+/// A request of the start-up question, for `target`; not generic, so that it
+/// is compiled here, once.
+fn question_request(target: String) -> Option<http::Request<()>> {
+    let mut request = http::Request::get(target)
+        .header(http::header::HOST, crate::rules::CONTAINER_HOST)
+        .header(http::header::USER_AGENT, QUESTION_AGENT)
+        .body(())
+        .ok()?;
+    // A healthcheck inside the app marks its answer.
+    request.extensions_mut().insert(crate::answer::Probing);
+    Some(request)
 }
 
 /// Spawns the start-up question; not generic, so that its task is compiled
