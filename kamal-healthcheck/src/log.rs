@@ -268,7 +268,6 @@ pub(crate) fn listening(at: &Listening<'_>) {
             tracing::error!(target: "kamal_healthcheck", path = at.path, "{problem}");
         }
     }
-    // Without `tracing`, the same on stderr, which Kamal prints as well.
 }
 
 /// The app answers the healthcheck path with a route of its own, which the

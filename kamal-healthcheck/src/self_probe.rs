@@ -5,6 +5,10 @@
 //!
 //! It starts no runtime and initializes nothing of the app: plain blocking
 //! I/O from `std`, bounded by a timeout, then `std::process::exit`.
+//!
+//! Its functions are `#[inline]`: compiled in the app that calls
+//! [`self_probe`], not in this crate, so that an app without it compiles none
+//! of it (a sixth of what this crate compiled, in rustc's size estimate).
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
@@ -62,6 +66,7 @@ pub const ADDRESS_VAR: &str = "KAMAL_HEALTHCHECK_ADDRESS";
 ///     })
 /// }
 /// ```
+#[inline]
 pub fn self_probe(command: &str, path: &str) {
     let mut args = std::env::args_os().skip(1);
     if args.next().is_none_or(|first| first != command) {
@@ -82,6 +87,7 @@ pub fn self_probe(command: &str, path: &str) {
 }
 
 /// The address to probe: the one given, or the one listener found.
+#[inline]
 fn address(given: Option<String>) -> Result<SocketAddr, String> {
     if let Some(given) = given {
         return given.parse().map_err(|_| {
@@ -109,6 +115,7 @@ fn address(given: Option<String>) -> Result<SocketAddr, String> {
 
 /// Sends the probe to `address` and says what came back, and whether it is
 /// a `2xx`.
+#[inline]
 fn probe(address: SocketAddr, path: &str) -> (String, bool) {
     let target = reachable(address);
     let at = format!("GET {path} at {target}");
@@ -125,6 +132,7 @@ fn probe(address: SocketAddr, path: &str) -> (String, bool) {
 }
 
 /// Where a listener on every address is reached from inside the container.
+#[inline]
 fn reachable(address: SocketAddr) -> SocketAddr {
     match address.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => {
@@ -138,6 +146,7 @@ fn reachable(address: SocketAddr) -> SocketAddr {
 }
 
 /// One `GET` over plain HTTP/1.1; the status and the body's first line.
+#[inline]
 fn exchange(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     let started = Instant::now();
     let left = || {
@@ -168,6 +177,7 @@ fn exchange(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
 pub(crate) const AGENT: &str = "kamal-healthcheck (self-probe)";
 
 /// The status and the body's first line of an HTTP/1.1 response.
+#[inline]
 fn parse(response: &str) -> std::io::Result<(u16, String)> {
     let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an HTTP response");
     let (head, body) = response.split_once("\r\n\r\n").ok_or_else(invalid)?;
@@ -193,6 +203,7 @@ fn parse(response: &str) -> std::io::Result<(u16, String)> {
 /// The TCP listeners of the other processes that run this executable: the
 /// app, beside which the self-probe runs. Linux only (`/proc`); elsewhere,
 /// none.
+#[inline]
 fn listeners_of_this_executable() -> Vec<SocketAddr> {
     let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
         return Vec::new();
@@ -256,6 +267,7 @@ fn listeners_of_this_executable() -> Vec<SocketAddr> {
 /// `0100007F:1F90` (IPv4) or its 32-digit IPv6 twin, as `/proc/net/tcp*`
 /// writes a local address: the address in 32-bit words of the machine's byte
 /// order, then the port.
+#[inline]
 fn hex_address(text: &str, v6: bool) -> Option<SocketAddr> {
     let (ip, port) = text.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
