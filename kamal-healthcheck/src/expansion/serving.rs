@@ -118,9 +118,6 @@ impl<S, B> Served<S, B> {
     }
 }
 
-/// `bare`, a layer without checks of its own, paired with a router
-/// function's (see [`Served::new`]); `say`: whether checks that cannot be
-/// paired are said in the log (once, at the first connection).
 /// [`Served::new`] but for the app: the layer to answer with, the one
 /// without checks to pair again at the first connection, and the record of
 /// a serving form. Not generic, so that it is compiled here, once.
@@ -151,6 +148,9 @@ fn prepared(layer: HealthCheckLayer) -> (HealthCheckLayer, Option<HealthCheckLay
     (layer, bare, serving)
 }
 
+/// `bare`, a layer without checks of its own, paired with a router
+/// function's (see [`Served::new`]); `say`: whether checks that cannot be
+/// paired are said in the log (once, at the first connection).
 fn paired(bare: &HealthCheckLayer, say: bool) -> HealthCheckLayer {
     match crate::registry::pair(bare.path()) {
         Pairing::Alone => bare.clone(),
