@@ -5,9 +5,9 @@
 //! neither clash with the user's names nor appear in an error about them.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{AttrStyle, Block, Ident, ItemFn, Stmt};
+use syn::{AttrStyle, Block, Ident, ItemFn};
 
 use crate::check::{Form, Plan, Readiness};
 use crate::function::{Function, Returns};
@@ -153,11 +153,12 @@ fn serving(plan: &Plan, arguments: &[Ident]) -> TokenStream {
         .filter(|name| writing.captured.contains(name))
         .cloned()
         .collect();
-    let copies = saved
+    let copies: TokenStream = saved
         .iter()
-        .map(|name| copy(&saved_name(name), quote!(#name)));
-    let body = writing.block(&plan.body, true, saved.clone());
-    quote!(#(#copies)* #body)
+        .map(|name| copy(&saved_name(name), name))
+        .collect();
+    let body = writing.block(&plan.body, true, saved);
+    quote!(#copies #body)
 }
 
 /// Writes the body from its sites ([`crate::sites`]), as written but for them:
@@ -198,11 +199,7 @@ impl<'a> Writing<'a> {
                     out.extend(quote!(let _: ::core::marker::PhantomData<#ty>;));
                 }
                 for name in &saved {
-                    let copy = copy(&in_use(name), {
-                        let saved = saved_name(name);
-                        quote!(#saved)
-                    });
-                    copy.to_tokens(&mut out);
+                    out.extend(copy(&in_use(name), &saved_name(name)));
                 }
             }
             let level = &stmt.tokens;
@@ -214,7 +211,7 @@ impl<'a> Writing<'a> {
                 if *by_ref || !self.captured.contains(name) {
                     continue;
                 }
-                copy(&saved_name(name), quote!(#name)).to_tokens(&mut out);
+                out.extend(copy(&saved_name(name), name));
                 saved.retain(|known| known != name);
                 saved.push(name.clone());
             }
@@ -514,8 +511,8 @@ fn in_use(name: &Ident) -> Ident {
     )
 }
 
-fn copy(to: &Ident, from: TokenStream) -> Stmt {
-    syn::parse_quote!(let #to = ::core::clone::Clone::clone(&#from);)
+fn copy(to: &Ident, from: &Ident) -> TokenStream {
+    quote!(let #to = ::core::clone::Clone::clone(&#from);)
 }
 
 /// The `HealthCheckLayer` the readiness settings describe, at `plan`'s path

@@ -129,21 +129,22 @@ pub(crate) fn read(body: &mut Block) -> (Model, Serving) {
     };
     let (tail, _) = reader.block(body, &mut Env::default());
     let mut model = reader.model;
-    let serving = if calls > 0 {
-        Serving {
-            calls,
-            locals: sites.body.locals(),
-            unresolved: Vec::new(),
-            body: sites.body,
-        }
-    } else {
+    // A function that serves returns no router; one that does not has no
+    // locals a check may use at a `serve` call, and its bare `serve`s are
+    // what it may have meant.
+    let serves = calls > 0;
+    if !serves {
         model.returned.extend(tail);
-        Serving {
-            calls,
-            locals: Vec::new(),
-            unresolved: sites.bare,
-            body: sites.body,
-        }
+    }
+    let serving = Serving {
+        calls,
+        locals: if serves {
+            sites.body.locals()
+        } else {
+            Vec::new()
+        },
+        unresolved: if serves { Vec::new() } else { sites.bare },
+        body: sites.body,
     };
     (model, serving)
 }

@@ -277,15 +277,12 @@ fn layer_argument(tokens: &[TokenTree], i: usize, inner: &[TokenTree]) -> Option
 /// `Some` of the type to name, unless it holds a `_`, which only the value
 /// could have inferred.
 fn server(ty: &syn::Type) -> Option<Option<TokenStream>> {
-    fn has(tokens: TokenStream, name: &str) -> bool {
-        tokens.into_iter().any(|token| match token {
-            TokenTree::Ident(ident) => ident == name,
-            TokenTree::Group(group) => has(group.stream(), name),
-            _ => false,
-        })
-    }
     let tokens = ty.to_token_stream();
-    let names = |name: &str| has(tokens.clone(), name);
+    let names = |name: &str| {
+        crate::syntax::sequences(tokens.clone())
+            .flatten()
+            .any(|token| matches!(token, TokenTree::Ident(ident) if ident == name))
+    };
     if !names("Serve") && !names("WithGracefulShutdown") {
         return None;
     }
