@@ -459,8 +459,8 @@
 //!
 //! A normal request through `HealthCheckLayer`, or the attribute on `main`,
 //! takes 1.003x the bare app's instructions, 1.004x through the attribute on the
-//! router function, with as many allocations; the probe's answer takes 0.44x
-//! (the layer) and 0.76x (the attribute's route) of a ten-line hand-written
+//! router function, with as many allocations; the probe's answer takes 0.46x
+//! (the layer) and 0.79x (the attribute's route) of a ten-line hand-written
 //! middleware's. The tables and the commands that reproduce them are in the
 //! repository's perf/README.md.
 #![forbid(unsafe_code)]
