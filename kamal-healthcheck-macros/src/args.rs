@@ -2,9 +2,9 @@
 //! tokens it came from: `path`, `crate`, `deploy`, for readiness `check`,
 //! `deadline`, `timeout`, `cache_for`, `error_details` and `gate`, and for the
 //! function that serves `deploy_timeout`, `stop_timeout`, `signals` and
-//! `self_probe`. What each
-//! argument means for the others (a deadline within the timeout, a path that
-//! agrees with deploy.yml) is decided by [`crate::check`].
+//! `self_probe`. What each argument means for the others (a deadline within
+//! the timeout, a path that agrees with deploy.yml) is decided by
+//! [`crate::check`].
 
 use std::time::Duration;
 

@@ -324,7 +324,8 @@
 //! When the first container of a deploy never becomes healthy, Kamal prints its
 //! log (`docker logs --timestamps`) in the deploy's output. The healthcheck
 //! writes there, through the app's own subscriber (`tracing_subscriber::fmt::init()`,
-//! say) and under the target `kamal_healthcheck`. Nothing is written for a healthy probe or a normal request.
+//! say) and under the target `kamal_healthcheck`. Nothing is written for a
+//! healthy probe or a normal request.
 //!
 //! **At start-up**, with the attribute on the function that serves (or
 //! [`HealthCheckLayer::listening`]), one `INFO` line says what kamal-proxy will

@@ -284,7 +284,8 @@ pub(crate) fn own_route(path: &str, status: http::StatusCode) {
 }
 
 /// The checks of router functions' attributes at `path` that cannot be tied
-/// to one of the apps served there (an `ERROR`). Returns the error the healthcheck then answers with.
+/// to one of the apps served there (an `ERROR`). Returns the error the
+/// healthcheck then answers with.
 pub(crate) fn pairing_ambiguous(path: &str, offers: usize, servings: usize) -> String {
     let calls = match servings {
         1 => "one `axum::serve` call".to_owned(),
@@ -325,7 +326,7 @@ pub(crate) fn own_route_failed(path: &str, what: &str) {
          runs for kamal-proxy; move its check into the attribute (`check(db = ..)`) and remove \
          the route"
     );
-    tracing::error!(target: "kamal_healthcheck", path, "{message}");
+    error(path, &message);
 }
 
 /// A healthcheck inside what the attribute serves (a `HealthCheckLayer` placed

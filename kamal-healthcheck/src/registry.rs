@@ -10,9 +10,10 @@ use crate::readiness::Readiness;
 /// The tokio runtime the caller runs on, if any: what ties a router function's
 /// checks to the serving form that serves its router (each `#[tokio::test]`
 /// has a runtime of its own, so tests running side by side stay apart).
-type Runtime = Option<tokio::runtime::Id>;
+pub(crate) type Runtime = Option<tokio::runtime::Id>;
 
-fn runtime() -> Runtime {
+/// The runtime the caller runs on (see [`Runtime`]).
+pub(crate) fn runtime() -> Runtime {
     tokio::runtime::Handle::try_current()
         .ok()
         .map(|handle| handle.id())

@@ -52,7 +52,7 @@ pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
 ///
 /// #[kamal_healthcheck]
 /// fn app() -> Router {
-///    Router::new().route("/", get(|| async { "home" }))
+///     Router::new().route("/", get(|| async { "home" }))
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
@@ -62,9 +62,8 @@ pub const KAMAL_PEER: std::net::SocketAddr = std::net::SocketAddr::new(
 /// # }
 /// ```
 ///
-/// [`probe`]: the whole served app, probed in-process exactly as kamal-proxy
-/// probes the container, with a [`ProbeReport`] that names what answered and why
-/// a deploy would fail.
+/// When something ahead of the healthcheck answers, the [`ProbeReport`] names
+/// it and why the deploy would fail:
 ///
 /// ```
 /// use axum::http::{StatusCode, header::HOST};

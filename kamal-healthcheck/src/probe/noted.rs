@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::path::DEFAULT_PATH;
+use crate::registry::{Runtime, runtime};
 
 /// The paths other than [`DEFAULT_PATH`] that a healthcheck of this process
 /// answers (a layer's, an attribute's route). Layers are made at start-up: a
@@ -19,14 +20,6 @@ static ANSWERED: Mutex<Vec<Arc<str>>> = Mutex::new(Vec::new());
 /// Each `#[tokio::test]` has a runtime of its own, so a test that serves
 /// does not change what another test's probe reports.
 static SERVED: Mutex<Vec<(String, Runtime)>> = Mutex::new(Vec::new());
-
-type Runtime = Option<tokio::runtime::Id>;
-
-fn runtime() -> Runtime {
-    tokio::runtime::Handle::try_current()
-        .ok()
-        .map(|handle| handle.id())
-}
 
 /// Notes that a healthcheck answers `path`.
 pub(crate) fn answered_here(path: &str) {
