@@ -154,6 +154,27 @@ pub async fn probe(address: SocketAddr, method: &str, path: &str) -> RawResponse
     request(address, method, path, CONTAINER_HOST, &[]).await
 }
 
+/// Serves the app with `serve` on a loopback listener, under a recording
+/// subscriber, sends kamal-proxy's probe for `path`, which the healthcheck
+/// answers `200`, and returns the `ERROR`s logged: exactly one.
+pub async fn one_error_after_a_probe<F>(
+    serve: impl FnOnce(TcpListener) -> F,
+    path: &str,
+) -> Vec<events::Event>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let recorder = events::Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener));
+    assert_eq!(probe(address, "GET", path).await.status, 200);
+    let errors = recorder.errors().await;
+    assert_eq!(errors.len(), 1, "{:?}", recorder.events());
+    errors
+}
+
 /// Sends one raw HTTP/1.1 request and reads the whole response.
 pub async fn request(
     address: SocketAddr,

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::routing::get;
 use kamal_healthcheck::HealthCheckLayer as Health;
 use kamal_healthcheck::kamal_healthcheck;
-use kamal_healthcheck_tests::events::{Event, Recorder};
-use kamal_healthcheck_tests::{Pool, probe};
+use kamal_healthcheck_tests::events::Event;
+use kamal_healthcheck_tests::{Pool, one_error_after_a_probe};
 use tokio::net::TcpListener;
 use tower::Layer;
 
@@ -41,20 +41,13 @@ async fn serve_option_layer(listener: TcpListener, pool: Pool) {
     axum::serve(listener, app).await.unwrap();
 }
 
+/// The `ERROR`s logged once the attribute's healthcheck has answered the
+/// probe `200`, whatever the database says.
 async fn errors_after_a_probe<F>(serve: fn(TcpListener, Pool) -> F) -> Vec<Event>
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
-    let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, Pool::default()));
-    // The attribute's healthcheck answers, whatever the database says.
-    assert_eq!(probe(address, "GET", "/up").await.status, 200);
-    let errors = recorder.errors().await;
-    assert!(!errors.is_empty(), "no ERROR: {:?}", recorder.events());
-    errors
+    one_error_after_a_probe(|listener| serve(listener, Pool::default()), "/up").await
 }
 
 #[tokio::test]

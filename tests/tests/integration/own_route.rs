@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::serve::IncomingStream;
 use kamal_healthcheck::kamal_healthcheck;
 use kamal_healthcheck_tests::events::Recorder;
-use kamal_healthcheck_tests::probe;
+use kamal_healthcheck_tests::{one_error_after_a_probe, probe};
 use tokio::net::TcpListener;
 
 /// The app's own health route, whose database is down.
@@ -117,7 +117,8 @@ where
     probed_at(serve, "/api/health").await
 }
 
-/// [`probed`] at `path`.
+/// [`probed`] at `path`: the healthcheck answers, and the app's route never
+/// runs for the probe.
 async fn probed_at<F>(
     serve: fn(TcpListener) -> F,
     path: &str,
@@ -125,16 +126,7 @@ async fn probed_at<F>(
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
-    let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener));
-    // The healthcheck answers; the app's route never runs for the probe.
-    assert_eq!(probe(address, "GET", path).await.status, 200);
-    let errors = recorder.errors().await;
-    assert_eq!(errors.len(), 1, "{:?}", recorder.events());
-    errors
+    one_error_after_a_probe(serve, path).await
 }
 
 /// Every make-service the attribute accepts is asked, as the router is.
